@@ -1,0 +1,53 @@
+// tsyringe needs the Reflect metadata API before it loads.
+import 'reflect-metadata';
+
+export * as tf from '@tensorflow/tfjs';
+export {
+  type BackendChoice,
+  type BackendName,
+  backendNames,
+  type ConcreteBackend,
+  type ModuleImporter,
+  selectBackend,
+} from './backend.js';
+export type {
+  Message,
+  PreferenceDataset,
+  PreferencePair,
+  TokenizedPair,
+  Tokenizer,
+} from './data.js';
+export { OptionsError, UnknownPluginError, UserError } from './errors.js';
+export { type LogProbVectors, referenceLogProbs } from './input.js';
+export { loadPluginModule } from './loader.js';
+export { type Logger, silentLogger } from './logger.js';
+export { asFloat32, negativeLogSigmoid } from './math.js';
+export type { Objective, ObjectiveInput, ObjectiveOutput, PairLogProbs } from './objective.js';
+export {
+  type AnyPlugin,
+  type DatasetPlugin,
+  type ObjectivePlugin,
+  type Plugin,
+  type PluginContext,
+  type PluginKind,
+  type PluginProducts,
+  type PolicyPlugin,
+  pluginKinds,
+  pluginProblem,
+} from './plugin.js';
+export type { Policy, SampleOptions, Scores, TokenBatch } from './policy.js';
+export { PluginRegistry } from './registry.js';
+export {
+  boolean,
+  type Fields,
+  type Infer,
+  listOf,
+  type NumberRange,
+  number,
+  type ObjectOf,
+  type ObjectSchema,
+  object,
+  oneOf,
+  type Schema,
+  string,
+} from './schema.js';

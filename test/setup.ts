@@ -1,0 +1,8 @@
+import { type BackendName, backendNames, selectBackend, silentLogger } from '@prefopt/core';
+
+// Tests run on the plain JavaScript backend unless PREFOPT_TEST_BACKEND names another.
+const requested = (process.env.PREFOPT_TEST_BACKEND ?? 'cpu') as BackendName;
+if (!backendNames.includes(requested)) {
+  throw new Error(`PREFOPT_TEST_BACKEND must be one of ${backendNames.join(', ')}`);
+}
+await selectBackend(requested, silentLogger);

@@ -103,7 +103,9 @@ export function expectClose(actual: number[], expected: number[], tolerance: num
     const allowed = typeof tolerance === 'number' ? tolerance : (tolerance[index] ?? 0);
     const expectedValue = expected[index] ?? Number.NaN;
     if (!(Math.abs(value - expectedValue) <= allowed)) {
-      throw new Error(`at ${index}: ${value} differs from ${expectedValue} by more than ${allowed}`);
+      throw new Error(
+        `at ${index}: ${value} differs from ${expectedValue} by more than ${allowed}`,
+      );
     }
   });
 }

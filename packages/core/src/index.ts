@@ -36,7 +36,7 @@ export {
   pluginProblem,
 } from './plugin.js';
 export type { Policy, SampleOptions, Scores, TokenBatch } from './policy.js';
-export { PluginRegistry } from './registry.js';
+export { type PluginEntry, PluginRegistry } from './registry.js';
 export {
   boolean,
   type Fields,

@@ -2,6 +2,12 @@ import { type DependencyContainer, container as rootContainer } from 'tsyringe';
 import { UnknownPluginError, UserError } from './errors.js';
 import type { AnyPlugin, PluginKind } from './plugin.js';
 
+/** A registered plugin and where it came from: "built-in", a package or a file. */
+export interface PluginEntry<Kind extends PluginKind = PluginKind> {
+  readonly plugin: AnyPlugin<Kind>;
+  readonly source: string;
+}
+
 function pluginToken(kind: PluginKind, name: string): string {
   return `prefopt:${kind}:${name}`;
 }
@@ -13,7 +19,7 @@ function pluginToken(kind: PluginKind, name: string): string {
  * while the parent's plugins stay visible in the child.
  */
 export class PluginRegistry {
-  private readonly own = new Map<PluginKind, Map<string, AnyPlugin>>();
+  private readonly own = new Map<PluginKind, Map<string, PluginEntry>>();
 
   private constructor(
     readonly container: DependencyContainer,
@@ -30,11 +36,12 @@ export class PluginRegistry {
   }
 
   /** Adds a plugin. A second plugin of the same kind and name is an error. */
-  register(plugin: AnyPlugin, source = 'prefopt'): void {
+  register(plugin: AnyPlugin, source = 'built-in'): void {
     const existing = this.find(plugin.kind, plugin.name);
     if (existing !== undefined) {
       throw new UserError(
-        `${plugin.kind} '${plugin.name}' from ${source} is already registered; plugin names must be unique`,
+        `${plugin.kind} '${plugin.name}' from ${source} is already registered ` +
+          `(from ${existing.source}); plugin names must be unique`,
       );
     }
 
@@ -43,7 +50,7 @@ export class PluginRegistry {
       byName = new Map();
       this.own.set(plugin.kind, byName);
     }
-    byName.set(plugin.name, plugin);
+    byName.set(plugin.name, { plugin, source });
     this.container.register(pluginToken(plugin.kind, plugin.name), { useValue: plugin });
   }
 
@@ -61,12 +68,17 @@ export class PluginRegistry {
 
   /** Every plugin of a kind visible here, sorted by name. */
   list<Kind extends PluginKind>(kind: Kind): AnyPlugin<Kind>[] {
-    const inherited = this.parent?.list(kind) ?? [];
-    const own = [...(this.own.get(kind)?.values() ?? [])] as AnyPlugin<Kind>[];
-    return [...inherited, ...own].sort((a, b) => a.name.localeCompare(b.name));
+    return this.entries(kind).map((entry) => entry.plugin);
   }
 
-  private find(kind: PluginKind, name: string): AnyPlugin | undefined {
+  /** Like `list`, with where each plugin came from. */
+  entries<Kind extends PluginKind>(kind: Kind): PluginEntry<Kind>[] {
+    const inherited = this.parent?.entries(kind) ?? [];
+    const own = [...(this.own.get(kind)?.values() ?? [])] as PluginEntry<Kind>[];
+    return [...inherited, ...own].sort((a, b) => a.plugin.name.localeCompare(b.plugin.name));
+  }
+
+  private find(kind: PluginKind, name: string): PluginEntry | undefined {
     return this.own.get(kind)?.get(name) ?? this.parent?.find(kind, name);
   }
 }

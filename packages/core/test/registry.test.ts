@@ -4,8 +4,8 @@ import {
   number,
   type Objective,
   object,
-  PluginRegistry,
   type PluginKind,
+  PluginRegistry,
   UnknownPluginError,
 } from '../src/index.js';
 
@@ -60,10 +60,22 @@ describe('PluginRegistry', () => {
     registry.register(objectivePlugin('dpo'));
 
     expect(() => registry.register(objectivePlugin('dpo'), './mine.js')).toThrow(
-      "objective 'dpo' from ./mine.js is already registered",
+      "objective 'dpo' from ./mine.js is already registered (from built-in)",
     );
     // The same name under another kind is a different plugin.
     expect(() => registry.register(objectivePlugin('dpo', 'policy'))).not.toThrow();
+  });
+
+  it('remembers where each plugin came from', () => {
+    const registry = PluginRegistry.create();
+    registry.register(objectivePlugin('dpo'));
+    const run = registry.createChild();
+    run.register(objectivePlugin('custom'), './custom.mjs');
+
+    expect(run.entries('objective').map((e) => [e.plugin.name, e.source])).toEqual([
+      ['custom', './custom.mjs'],
+      ['dpo', 'built-in'],
+    ]);
   });
 
   it('gives each run a child that sees the parent but is not seen by it or by siblings', () => {

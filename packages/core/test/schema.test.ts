@@ -30,9 +30,7 @@ describe('object schemas', () => {
   });
 
   it('name the field and the allowed range when a value is out of range', () => {
-    expect(problem({ steps: 1, beta: 0 })).toBe(
-      'objective.beta: must be number > 0, got 0',
-    );
+    expect(problem({ steps: 1, beta: 0 })).toBe('objective.beta: must be number > 0, got 0');
     expect(problem({ steps: 1, beta: -1 })).toBe('objective.beta: must be number > 0, got -1');
     expect(problem({ steps: 1, smoothing: 0.5 })).toBe(
       'objective.smoothing: must be number in [0, 0.5), got 0.5',
@@ -72,7 +70,10 @@ describe('object schemas', () => {
   });
 
   it('check each item of a list with its index in the path', () => {
-    const plugins = listOf(string({ description: 'module' }), { description: 'modules', default: [] });
+    const plugins = listOf(string({ description: 'module' }), {
+      description: 'modules',
+      default: [],
+    });
     expect(plugins.parse(undefined, 'plugins')).toEqual([]);
     expect(plugins.parse(['a', 'b'], 'plugins')).toEqual(['a', 'b']);
     expect(() => plugins.parse(['a', 3], 'plugins')).toThrow('plugins[1]: must be a string, got 3');

@@ -68,9 +68,9 @@ describe('DPO', () => {
       const three = tf.zeros([3]) as tf.Tensor1D;
       const policy = { chosen: two, rejected: two };
 
-      expect(() =>
-        objective.compute({ policy, chosenTokens: two, rejectedTokens: two }),
-      ).toThrow('dpo: needs reference log-probs, but input.reference is absent');
+      expect(() => objective.compute({ policy, chosenTokens: two, rejectedTokens: two })).toThrow(
+        'dpo: needs reference log-probs, but input.reference is absent',
+      );
       expect(() =>
         objective.compute({
           policy,

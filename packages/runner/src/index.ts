@@ -1,0 +1,4 @@
+export { builtinPlugins, createBuiltinRegistry } from './builtins.js';
+export { formatPluginList, listPlugins } from './commands/list.js';
+export { type ConfigFile, readConfigFile, registerConfigPlugins } from './config.js';
+export { main, type Terminal, usage } from './main.js';

@@ -1,0 +1,114 @@
+import { parseArgs } from 'node:util';
+import {
+  type BackendName,
+  backendNames,
+  type Logger,
+  oneOf,
+  selectBackend,
+  UserError,
+} from '@prefopt/core';
+import { createBuiltinRegistry } from './builtins.js';
+import { formatPluginList, listPlugins } from './commands/list.js';
+import { readConfigFile, registerConfigPlugins } from './config.js';
+
+/** Where the command line writes: its results, and its events and errors. */
+export interface Terminal {
+  readonly stdout: { write(text: string): unknown };
+  readonly stderr: { write(text: string): unknown };
+}
+
+export const usage = `prefopt: preference optimization objectives on TensorFlow.js
+
+Usage:
+  prefopt list [--config FILE] [--json]
+      List the objectives, policies and datasets, each with its options.
+      With --config, also those of the modules the config names under plugins:.
+  prefopt backend [--backend NAME]
+      Choose a TensorFlow.js backend as a run would and say which and why.
+      NAME is one of ${backendNames.join(', ')} (default auto).
+  prefopt help
+      Show this text.
+
+A mistake in the input exits with code 2 and one line saying what is wrong.
+`;
+
+const commandOptions = {
+  list: { config: { type: 'string' }, json: { type: 'boolean' } },
+  backend: { backend: { type: 'string' } },
+  help: {},
+} as const;
+
+type Command = keyof typeof commandOptions;
+
+function isCommand(name: string): name is Command {
+  return Object.hasOwn(commandOptions, name);
+}
+
+function parse(command: Command, args: string[]) {
+  try {
+    return parseArgs({ args, options: commandOptions[command], strict: true }).values as {
+      config?: string;
+      json?: boolean;
+      backend?: string;
+    };
+  } catch (error) {
+    throw new UserError(`${command}: ${(error as Error).message.split('\n')[0]}`);
+  }
+}
+
+function terminalLogger(terminal: Terminal): Logger {
+  return {
+    info: (line) => terminal.stderr.write(`prefopt: ${line}\n`),
+    warn: (line) => terminal.stderr.write(`prefopt: warning: ${line}\n`),
+  };
+}
+
+async function run(argv: string[], terminal: Terminal): Promise<void> {
+  const [name = 'help', ...args] = argv;
+  if (name === '--help' || name === '-h') {
+    terminal.stdout.write(usage);
+    return;
+  }
+  if (!isCommand(name)) {
+    const known = Object.keys(commandOptions).join(', ');
+    throw new UserError(`unknown command '${name}' (commands: ${known}; see prefopt help)`);
+  }
+  const values = parse(name, args);
+
+  if (name === 'help') {
+    terminal.stdout.write(usage);
+  } else if (name === 'list') {
+    const registry = createBuiltinRegistry().createChild();
+    if (values.config !== undefined) {
+      await registerConfigPlugins(await readConfigFile(values.config), registry);
+    }
+    const listing = values.json
+      ? `${JSON.stringify(listPlugins(registry), null, 2)}\n`
+      : formatPluginList(registry);
+    terminal.stdout.write(listing);
+  } else {
+    const backendOption = oneOf(backendNames, { description: 'backend', default: 'auto' });
+    const requested: BackendName = backendOption.parse(values.backend, '--backend');
+    const choice = await selectBackend(requested, terminalLogger(terminal));
+    terminal.stdout.write(`${choice.backend}\n`);
+  }
+}
+
+/**
+ * Runs the command line and returns its exit code: 0 on success, 2 for a
+ * mistake in the input (one line on stderr), 1 for a bug (with its stack).
+ */
+export async function main(argv: string[], terminal: Terminal): Promise<number> {
+  try {
+    await run(argv, terminal);
+    return 0;
+  } catch (error) {
+    if (error instanceof UserError) {
+      terminal.stderr.write(`prefopt: ${error.message}\n`);
+      return 2;
+    }
+    const text = error instanceof Error ? (error.stack ?? error.message) : String(error);
+    terminal.stderr.write(`prefopt: internal error, please report it:\n${text}\n`);
+    return 1;
+  }
+}

@@ -9,8 +9,27 @@ export default defineConfig({
     alias: [{ find: /^@prefopt\/([a-z-]+)$/, replacement: `${packages}$1/src/index.ts` }],
   },
   test: {
-    include: ['packages/*/test/**/*.test.ts', 'test/**/*.test.ts'],
     setupFiles: ['test/setup.ts'],
     testTimeout: 60_000,
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'cpu',
+          include: ['packages/*/test/**/*.test.ts', 'test/**/*.test.ts'],
+          env: { PREFOPT_TEST_BACKEND: 'cpu' },
+        },
+      },
+      {
+        // The objectives and their laws again on WebAssembly, the backend
+        // most users train on.
+        extends: true,
+        test: {
+          name: 'wasm',
+          include: ['packages/objective-*/test/**/*.test.ts', 'test/laws/**/*.test.ts'],
+          env: { PREFOPT_TEST_BACKEND: 'wasm' },
+        },
+      },
+    ],
   },
 });

@@ -1,4 +1,6 @@
-import { type BackendName, backendNames, selectBackend, silentLogger } from '@prefopt/core';
+import { type BackendName, backendNames, selectBackend, silentLogger, tf } from '@prefopt/core';
+
+const tfBackendOf = (name: BackendName) => (name.startsWith('tensorflow') ? 'tensorflow' : name);
 
 // Tests run on the plain JavaScript backend unless PREFOPT_TEST_BACKEND names another.
 const requested = (process.env.PREFOPT_TEST_BACKEND ?? 'cpu') as BackendName;
@@ -6,3 +8,6 @@ if (!backendNames.includes(requested)) {
   throw new Error(`PREFOPT_TEST_BACKEND must be one of ${backendNames.join(', ')}`);
 }
 await selectBackend(requested, silentLogger);
+if (tfBackendOf(requested) !== tf.getBackend()) {
+  throw new Error(`tests asked for the ${requested} backend but run on ${tf.getBackend()}`);
+}

@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import { parseArgs } from 'node:util';
 import {
   type BackendName,
@@ -27,7 +28,7 @@ Usage:
       Choose a TensorFlow.js backend as a run would and say which and why.
       NAME is one of ${backendNames.join(', ')} (default auto).
   prefopt help
-      Show this text.
+      Show this text. prefopt --version prints the version.
 
 A mistake in the input exits with code 2 and one line saying what is wrong.
 `;
@@ -67,6 +68,11 @@ async function run(argv: string[], terminal: Terminal): Promise<void> {
   const [name = 'help', ...args] = argv;
   if (name === '--help' || name === '-h') {
     terminal.stdout.write(usage);
+    return;
+  }
+  if (name === '--version' || name === '-v') {
+    const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
+    terminal.stdout.write(`${version}\n`);
     return;
   }
   if (!isCommand(name)) {

@@ -71,6 +71,14 @@ describe('prefopt list', () => {
   );
 });
 
+describe('prefopt help and --version', () => {
+  it('prints the usage and the version of the runner package', async () => {
+    expect((await prefopt('help')).stdout).toContain('prefopt list [--config FILE] [--json]');
+    expect((await prefopt()).stdout).toContain('Usage:');
+    expect(await prefopt('--version')).toEqual({ code: 0, stdout: '0.1.0\n', stderr: '' });
+  });
+});
+
 describe('user errors exit 2 with one line', () => {
   it('an unknown command lists the commands', async () => {
     expect(await userError('trian')).toBe(

@@ -17,25 +17,47 @@ export type PreferencePair =
       readonly rejected: readonly Message[];
     };
 
-/** A pair after tokenization: token ids of prompt and both completions. */
+/**
+ * A pair after tokenization: token ids of the prompt and of both
+ * completions, without begin, end or padding tokens (the collator adds them).
+ */
 export interface TokenizedPair {
   readonly prompt: readonly number[];
   readonly chosen: readonly number[];
   readonly rejected: readonly number[];
+  /**
+   * The probability that chosen is preferred to rejected: 1 (the default) is
+   * a hard label; a Bradley-Terry probability below 1 is a soft label.
+   */
+  readonly label?: number;
+  /** Where the pair came from, such as "data.jsonl:17", for error messages. */
+  readonly source?: string;
 }
 
-/** Turns text into token ids and back. */
+/** Turns text into token ids and back. Ids run from 0 to vocabularySize - 1. */
 export interface Tokenizer {
   readonly vocabularySize: number;
   readonly beginId: number;
   readonly endId: number;
   readonly paddingId: number;
+  /** Token ids of the text, without begin or end tokens. */
   encode(text: string): number[];
+  /** The text of the ids; begin, end and padding tokens are dropped. */
   decode(ids: readonly number[]): string;
 }
 
-/** A source of preference pairs, read in order. */
+export interface PairOptions {
+  /**
+   * The longest row a policy takes: begin token, prompt, completion, end
+   * token. A pair whose longer row exceeds it is a bad example.
+   */
+  readonly contextLength: number;
+}
+
+/** A source of tokenized preference pairs, with the tokenizer they use. */
 export interface PreferenceDataset {
   readonly name: string;
-  pairs(): AsyncIterable<PreferencePair>;
+  readonly tokenizer: Tokenizer;
+  /** The pairs in a fixed order; a file is read as a stream. */
+  pairs(options: PairOptions): AsyncIterable<TokenizedPair>;
 }

@@ -12,6 +12,7 @@ export {
 } from './backend.js';
 export type {
   Message,
+  PairOptions,
   PreferenceDataset,
   PreferencePair,
   TokenizedPair,
@@ -29,13 +30,16 @@ export {
   type ObjectivePlugin,
   type Plugin,
   type PluginContext,
+  type PluginContexts,
   type PluginKind,
   type PluginProducts,
+  type PolicyContext,
   type PolicyPlugin,
   pluginKinds,
   pluginProblem,
 } from './plugin.js';
 export type { Policy, SampleOptions, Scores, TokenBatch } from './policy.js';
+export { deriveSeed, type Random, seededRandom, shuffled } from './random.js';
 export { type PluginEntry, PluginRegistry } from './registry.js';
 export {
   boolean,

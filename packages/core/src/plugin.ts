@@ -15,9 +15,25 @@ export type PluginKind = keyof PluginProducts;
 
 export const pluginKinds: readonly PluginKind[] = ['objective', 'policy', 'dataset'];
 
-/** What the runner hands a plugin when it creates the product. */
+/** What the runner hands every plugin when it creates the product. */
 export interface PluginContext {
   readonly logger: Logger;
+  /** The run's seed; a plugin derives its own random streams from it. */
+  readonly seed: number;
+  /** Where relative paths in the plugin's options are resolved from. */
+  readonly baseDirectory: string;
+}
+
+/** A policy also learns the vocabulary of the dataset it will train on. */
+export interface PolicyContext extends PluginContext {
+  readonly vocabularySize: number;
+}
+
+/** The context each kind of plugin is created with. */
+export interface PluginContexts {
+  objective: PluginContext;
+  policy: PolicyContext;
+  dataset: PluginContext;
 }
 
 /**
@@ -33,7 +49,7 @@ export interface Plugin<Kind extends PluginKind, Options extends object> {
   readonly summary: string;
   /** Validates the plugin's config section and fills in defaults. */
   readonly options: Schema<Options> & { readonly fields: Fields };
-  create(options: Options, context: PluginContext): PluginProducts[Kind];
+  create(options: Options, context: PluginContexts[Kind]): PluginProducts[Kind];
 }
 
 // Options are checked by each plugin's own schema at run time, so a

@@ -1,14 +1,15 @@
 import type { Tensor1D, Tensor2D, Variable } from '@tensorflow/tfjs';
 
 /**
- * Padded token ids of prompt and completion rows. Each row is one sequence,
- * [rows, length]; masks are 1 where the position holds a real token.
+ * Rows of token ids, each `[begin, ...prompt, ...completion, end]` padded on
+ * the right to a common length T. All three tensors are [rows, T].
  */
 export interface TokenBatch {
+  /** int32 token ids. */
   readonly ids: Tensor2D;
-  /** 1 at completion tokens, 0 at prompt and padding positions. */
+  /** float32, 1 at completion tokens (the end token included), 0 at prompt and padding. */
   readonly completionMask: Tensor2D;
-  /** 1 at prompt and completion tokens, 0 at padding. */
+  /** float32, 1 at real tokens, 0 at padding. */
   readonly attentionMask: Tensor2D;
 }
 
@@ -18,27 +19,40 @@ export interface Scores {
   readonly logProbs: Tensor1D;
   /** Number of completion tokens in each row. */
   readonly tokens: Tensor1D;
-  /** Mean per-token entropy of the policy over each completion. */
+  /** Mean per-token entropy (nats) of the policy over each completion. */
   readonly entropy: Tensor1D;
 }
 
 export interface SampleOptions {
-  /** Most completion tokens to generate per prompt. */
+  /** Most completion tokens to generate per prompt, the end token included. */
   readonly maxTokens: number;
   /** Softmax temperature; 0 means greedy decoding. */
   readonly temperature: number;
   /** Sample only among the k most likely tokens; absent means all tokens. */
   readonly topK?: number;
   /** Seed for the sampler, so that a run can be repeated. */
-  readonly seed?: number;
+  readonly seed: number;
 }
 
 /** A trainable model of completions given prompts. */
 export interface Policy {
+  readonly vocabularySize: number;
+  /** The longest row (begin token to end token) the policy can score. */
+  readonly contextLength: number;
   readonly variables: readonly Variable[];
+  /**
+   * Scores each row's completion given its prompt. Prompt and padding
+   * positions contribute nothing. The caller disposes the results.
+   */
   score(batch: TokenBatch): Scores;
   /** A frozen copy with its own weights: the reference model. */
   snapshot(): Policy;
-  /** Completion token ids for each prompt row of `prompts`. */
-  sample(prompts: TokenBatch, options: SampleOptions): number[][];
+  /**
+   * Completion token ids for each prompt: a row's tokens up to and including
+   * the end token, or `maxTokens` tokens. `prompts` are token ids without
+   * begin or end tokens.
+   */
+  sample(prompts: readonly (readonly number[])[], options: SampleOptions): number[][];
+  /** Releases the policy's variables. */
+  dispose(): void;
 }

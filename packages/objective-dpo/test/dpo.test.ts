@@ -1,5 +1,6 @@
 import { tf } from '@prefopt/core';
 import { describe, expect, it } from 'vitest';
+import { testContext } from '../../../test/support/context.js';
 import { evaluate, expectClose } from '../../../test/support/objectives.js';
 import dpo, { DpoObjective } from '../src/index.js';
 
@@ -86,7 +87,7 @@ describe('DPO', () => {
 describe('the dpo plugin', () => {
   it('defaults to beta 0.1 without label smoothing', () => {
     expect(dpo.options.parse({}, 'objective')).toEqual({ beta: 0.1, labelSmoothing: 0 });
-    expect(dpo.create({ beta: 0.2, labelSmoothing: 0 }, { logger: console }).name).toBe('dpo');
+    expect(dpo.create({ beta: 0.2, labelSmoothing: 0 }, testContext).name).toBe('dpo');
   });
 
   it('rejects beta <= 0 and label smoothing outside [0, 0.5), naming the field', () => {

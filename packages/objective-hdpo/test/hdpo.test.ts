@@ -1,5 +1,6 @@
 import { tf } from '@prefopt/core';
 import { describe, expect, it } from 'vitest';
+import { testContext } from '../../../test/support/context.js';
 import { evaluate, expectClose } from '../../../test/support/objectives.js';
 import hdpo, { HdpoObjective } from '../src/index.js';
 
@@ -79,7 +80,7 @@ describe('H-DPO', () => {
 describe('the hdpo plugin', () => {
   it('defaults to alpha 0.9 and beta 0.1', () => {
     expect(hdpo.options.parse({}, 'objective')).toEqual({ alpha: 0.9, beta: 0.1 });
-    expect(hdpo.create({ alpha: 1, beta: 0.1 }, { logger: console }).usesReference).toBe(true);
+    expect(hdpo.create({ alpha: 1, beta: 0.1 }, testContext).usesReference).toBe(true);
   });
 
   it('rejects alpha <= 0 and beta <= 0, naming the field', () => {

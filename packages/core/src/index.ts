@@ -10,6 +10,15 @@ export {
   type ModuleImporter,
   selectBackend,
 } from './backend.js';
+export {
+  type CollatedRows,
+  collatePairs,
+  collateRows,
+  type PromptCompletion,
+  rowLength,
+  type SpecialTokens,
+  toTokenBatch,
+} from './collate.js';
 export type {
   Message,
   PairOptions,
@@ -55,3 +64,4 @@ export {
   type Schema,
   string,
 } from './schema.js';
+export { completionScores } from './sequence.js';

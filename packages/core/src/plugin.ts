@@ -1,4 +1,4 @@
-import type { PreferenceDataset } from './data.js';
+import type { PreferenceDataset, Tokenizer } from './data.js';
 import type { Logger } from './logger.js';
 import type { Objective } from './objective.js';
 import type { Policy } from './policy.js';
@@ -24,9 +24,10 @@ export interface PluginContext {
   readonly baseDirectory: string;
 }
 
-/** A policy also learns the vocabulary of the dataset it will train on. */
+/** A policy also learns the tokenizer of the data it will train on. */
 export interface PolicyContext extends PluginContext {
-  readonly vocabularySize: number;
+  /** Its vocabulary size and special tokens fix the policy's input and output. */
+  readonly tokenizer: Tokenizer;
 }
 
 /** The context each kind of plugin is created with. */

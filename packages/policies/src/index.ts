@@ -1,1 +1,2 @@
-export {};
+export { type CausalModel, pickToken, sampleCompletions } from './sampling.js';
+export { type TransformerOptions, TransformerPolicy, transformerOptions } from './transformer.js';

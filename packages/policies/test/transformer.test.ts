@@ -1,0 +1,197 @@
+import { collateRows, type PromptCompletion, tf, toTokenBatch } from '@prefopt/core';
+import { afterEach, describe, expect, it } from 'vitest';
+import { TransformerPolicy, transformerOptions } from '../src/index.js';
+
+// A 12-token vocabulary: ids 0-8 are ordinary tokens, then the special ones.
+const special = { vocabularySize: 12, beginId: 9, endId: 10, paddingId: 11 };
+const options = transformerOptions.parse({ layers: 2, width: 16, heads: 2, contextLength: 12 }, '');
+const rows: PromptCompletion[] = [
+  { prompt: [1, 2, 3], completion: [4, 5] },
+  { prompt: [6], completion: [7, 8, 0, 1] },
+  { prompt: [2, 2], completion: [3] },
+];
+
+const created: TransformerPolicy[] = [];
+function policy(seed = 7, name = 'test'): TransformerPolicy {
+  const made = TransformerPolicy.create(
+    { ...options, name: `${name}${created.length}` },
+    special,
+    seed,
+  );
+  created.push(made);
+  return made;
+}
+afterEach(() => {
+  for (const made of created.splice(0)) made.dispose();
+});
+
+/** Scores as plain numbers, with every tensor released. */
+function scoresOf(model: TransformerPolicy, batchRows: PromptCompletion[], length = 0) {
+  return tf.tidy(() => {
+    const scores = model.score(toTokenBatch(collateRows(batchRows, special, length)));
+    return {
+      logProbs: Array.from(scores.logProbs.dataSync()),
+      tokens: Array.from(scores.tokens.dataSync()),
+      entropy: Array.from(scores.entropy.dataSync()),
+    };
+  });
+}
+
+describe('the transformer policy', () => {
+  it('sums the log-softmax at each completion target, counting the end token', () => {
+    const model = policy();
+    const collated = collateRows(rows, special);
+    const logits = tf.tidy(() => model.logits(toTokenBatch(collated).ids).arraySync());
+
+    // Independently, in float64: the token at position t + 1 is predicted by the
+    // logits at t; a completion of n tokens plus its end token has n + 1 targets.
+    const expected = rows.map((row, r) => {
+      const tokens = [special.beginId, ...row.prompt, ...row.completion, special.endId];
+      let logProb = 0;
+      let entropy = 0;
+      for (let t = row.prompt.length; t < tokens.length - 1; t++) {
+        const z = logits[r]?.[t] ?? [];
+        const top = Math.max(...z);
+        const logNormaliser = top + Math.log(z.reduce((sum, v) => sum + Math.exp(v - top), 0));
+        logProb += (z[tokens[t + 1] ?? 0] ?? 0) - logNormaliser;
+        entropy -= z.reduce((sum, v) => sum + Math.exp(v - logNormaliser) * (v - logNormaliser), 0);
+      }
+      const count = row.completion.length + 1;
+      return { logProb, entropy: entropy / count, count };
+    });
+
+    const scores = scoresOf(model, rows);
+    expect(scores.tokens).toEqual(expected.map((e) => e.count));
+    scores.logProbs.forEach((value, r) => {
+      expect(value).toBeCloseTo(expected[r]?.logProb ?? Number.NaN, 4);
+    });
+    scores.entropy.forEach((value, r) => {
+      expect(value).toBeCloseTo(expected[r]?.entropy ?? Number.NaN, 4);
+    });
+  });
+
+  it('gives the same scores whatever the padding length or padding tokens', () => {
+    const model = policy();
+    const tight = scoresOf(model, rows);
+    const padded = scoresOf(model, rows, 12);
+
+    const scrambled = tf.tidy(() => {
+      const collated = collateRows(rows, special, 12);
+      const ids = collated.ids.map((id, i) => (collated.attentionMask[i] === 0 ? i % 9 : id));
+      const scores = model.score(toTokenBatch({ ...collated, ids }));
+      return Array.from(scores.logProbs.dataSync());
+    });
+
+    for (const other of [padded.logProbs, scrambled]) {
+      other.forEach((value, r) => {
+        expect(value).toBeCloseTo(tight.logProbs[r] ?? Number.NaN, 5);
+      });
+    }
+    expect(padded.entropy.map((e) => e.toFixed(5))).toEqual(tight.entropy.map((e) => e.toFixed(5)));
+  });
+
+  it('draws the same weights from the same seed and different ones from another', () => {
+    const first = scoresOf(policy(3), rows).logProbs;
+    const again = scoresOf(policy(3), rows).logProbs;
+    const other = scoresOf(policy(4), rows).logProbs;
+    expect(again).toEqual(first);
+    expect(other).not.toEqual(first);
+  });
+
+  it('trains every variable, and a step leaves the tensor count where it found it', () => {
+    const model = policy();
+    const optimizer = tf.train.adam(1e-2);
+    const batch = toTokenBatch(collateRows(rows, special));
+    const before = scoresOf(model, rows).logProbs;
+    const step = () =>
+      tf.tidy(() => {
+        const { value, grads } = tf.variableGrads(
+          () => tf.neg(tf.sum(model.score(batch).logProbs)) as tf.Scalar,
+          model.variables as tf.Variable[],
+        );
+        for (const variable of model.variables) {
+          expect(tf.max(tf.abs(grads[variable.name] as tf.Tensor)).dataSync()[0]).toBeGreaterThan(
+            0,
+          );
+        }
+        // tfjs types the gradient map as variables; any named tensors will do.
+        optimizer.applyGradients(grads as Record<string, tf.Variable>);
+        return value;
+      });
+
+    step().dispose(); // Adam creates its moment variables on the first step.
+    const count = tf.memory().numTensors;
+    for (let i = 0; i < 5; i++) step().dispose();
+    expect(tf.memory().numTensors).toBe(count);
+
+    const after = scoresOf(model, rows).logProbs;
+    after.forEach((value, r) => {
+      expect(value).toBeGreaterThan(before[r] ?? Number.NaN);
+    });
+    tf.dispose([batch.ids, batch.completionMask, batch.attentionMask]);
+    optimizer.dispose();
+  });
+
+  it('snapshots a frozen copy that keeps its weights when the policy trains on', () => {
+    const model = policy();
+    const reference = model.snapshot();
+    created.push(reference);
+
+    expect(reference.variables.every((v) => !v.trainable)).toBe(true);
+    expect(scoresOf(reference, rows).logProbs).toEqual(scoresOf(model, rows).logProbs);
+
+    const first = model.variables[0] as tf.Variable;
+    tf.tidy(() => first.assign(tf.add(first, 1)));
+    expect(scoresOf(reference, rows).logProbs).not.toEqual(scoresOf(model, rows).logProbs);
+  });
+
+  it('rejects heads that do not divide the width', () => {
+    expect(() =>
+      TransformerPolicy.create({ ...options, width: 10, heads: 3, name: 'odd' }, special, 1),
+    ).toThrow('transformer: heads (3) must divide width (10)');
+  });
+});
+
+describe('transformer sampling', () => {
+  it('is repeatable for a seed, stops at the end token, and respects maxTokens', () => {
+    const model = policy();
+    const prompts = [[1, 2], [3], [4, 5, 6]];
+    const sampleOptions = { maxTokens: 5, temperature: 1, seed: 11 };
+    const first = model.sample(prompts, sampleOptions);
+    const again = model.sample(prompts, sampleOptions);
+
+    expect(again).toEqual(first);
+    for (const completion of first) {
+      expect(completion.length).toBeGreaterThanOrEqual(1);
+      expect(completion.length).toBeLessThanOrEqual(5);
+      // Only the last token may be the end token.
+      expect(completion.slice(0, -1)).not.toContain(special.endId);
+    }
+  });
+
+  it('decodes greedily at temperature 0, taking the most likely token each step', () => {
+    const model = policy();
+    const [completion = []] = model.sample([[1, 2]], { maxTokens: 3, temperature: 0, seed: 1 });
+
+    const prefix = [special.beginId, 1, 2];
+    for (const token of completion) {
+      const logits = tf.tidy(() => {
+        const ids = tf.tensor2d([prefix], [1, prefix.length], 'int32');
+        return (model.logits(ids).arraySync()[0] ?? [])[prefix.length - 1] ?? [];
+      });
+      expect(token).toBe(logits.indexOf(Math.max(...logits)));
+      prefix.push(token);
+    }
+  });
+
+  it('stops a row when it fills the context', () => {
+    const model = policy();
+    const [completion = []] = model.sample([[1, 2, 3, 4, 5, 6, 7, 8]], {
+      maxTokens: 50,
+      temperature: 1,
+      seed: 3,
+    });
+    // Context 12: begin + 8 prompt tokens leave room for at most 3 completion tokens.
+    expect(completion.length).toBeLessThanOrEqual(3);
+  });
+});

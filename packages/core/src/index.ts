@@ -61,6 +61,7 @@ export {
   type ObjectSchema,
   object,
   oneOf,
+  optional,
   type Schema,
   string,
 } from './schema.js';

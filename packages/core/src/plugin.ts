@@ -50,7 +50,11 @@ export interface Plugin<Kind extends PluginKind, Options extends object> {
   readonly summary: string;
   /** Validates the plugin's config section and fills in defaults. */
   readonly options: Schema<Options> & { readonly fields: Fields };
-  create(options: Options, context: PluginContexts[Kind]): PluginProducts[Kind];
+  /** Makes the product; may be async, for products loaded from files. */
+  create(
+    options: Options,
+    context: PluginContexts[Kind],
+  ): PluginProducts[Kind] | Promise<PluginProducts[Kind]>;
 }
 
 // Options are checked by each plugin's own schema at run time, so a

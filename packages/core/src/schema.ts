@@ -121,6 +121,16 @@ export function oneOf<const Values extends readonly string[]>(
   );
 }
 
+/** A value that may be left out: absent stays undefined instead of taking a default. */
+export function optional<T>(inner: Schema<T>): Schema<T | undefined> {
+  return {
+    description: inner.description,
+    constraint: `${inner.constraint}, optional`,
+    defaultValue: undefined,
+    parse: (value, path) => (value === undefined ? undefined : inner.parse(value, path)),
+  };
+}
+
 /** A list whose every item passes `item`. */
 export function listOf<T>(item: Schema<T>, options: Common<T[]>): Schema<T[]> {
   return {

@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { listOf, number, OptionsError, object, oneOf, string, UserError } from '../src/index.js';
+import {
+  listOf,
+  number,
+  OptionsError,
+  object,
+  oneOf,
+  optional,
+  string,
+  UserError,
+} from '../src/index.js';
 
 const options = object({
   beta: number({ description: 'strength', greaterThan: 0, default: 0.1 }),
@@ -67,6 +76,18 @@ describe('object schemas', () => {
   it('treat an absent object as empty, so defaults apply', () => {
     const defaults = object({ beta: number({ description: 'b', greaterThan: 0, default: 2 }) });
     expect(defaults.parse(undefined, 'objective')).toEqual({ beta: 2 });
+  });
+
+  it('leave an optional field undefined when absent, and check it when present', () => {
+    const schema = object({
+      length: optional(number({ description: 'l', integer: true, atLeast: 2 })),
+    });
+    expect(schema.parse({}, 'policy')).toEqual({ length: undefined });
+    expect(schema.parse({ length: 8 }, 'policy')).toEqual({ length: 8 });
+    expect(() => schema.parse({ length: 1 }, 'policy')).toThrow(
+      'policy.length: must be integer >= 2, got 1',
+    );
+    expect(schema.fields.length.constraint).toBe('integer >= 2, optional');
   });
 
   it('check each item of a list with its index in the path', () => {

@@ -85,9 +85,9 @@ describe('DPO', () => {
 });
 
 describe('the dpo plugin', () => {
-  it('defaults to beta 0.1 without label smoothing', () => {
+  it('defaults to beta 0.1 without label smoothing', async () => {
     expect(dpo.options.parse({}, 'objective')).toEqual({ beta: 0.1, labelSmoothing: 0 });
-    expect(dpo.create({ beta: 0.2, labelSmoothing: 0 }, testContext).name).toBe('dpo');
+    expect((await dpo.create({ beta: 0.2, labelSmoothing: 0 }, testContext)).name).toBe('dpo');
   });
 
   it('rejects beta <= 0 and label smoothing outside [0, 0.5), naming the field', () => {

@@ -78,9 +78,9 @@ describe('H-DPO', () => {
 });
 
 describe('the hdpo plugin', () => {
-  it('defaults to alpha 0.9 and beta 0.1', () => {
+  it('defaults to alpha 0.9 and beta 0.1', async () => {
     expect(hdpo.options.parse({}, 'objective')).toEqual({ alpha: 0.9, beta: 0.1 });
-    expect(hdpo.create({ alpha: 1, beta: 0.1 }, testContext).usesReference).toBe(true);
+    expect((await hdpo.create({ alpha: 1, beta: 0.1 }, testContext)).usesReference).toBe(true);
   });
 
   it('rejects alpha <= 0 and beta <= 0, naming the field', () => {

@@ -1,0 +1,59 @@
+import { resolve } from 'node:path';
+import {
+  deriveSeed,
+  type Infer,
+  number,
+  object,
+  optional,
+  type PolicyPlugin,
+  string,
+} from '@prefopt/core';
+import { LayersModelPolicy, loadLayersModelFile } from './layers-model.js';
+import { type TabularOptions, TabularPolicy, tabularOptions } from './tabular.js';
+import { type TransformerOptions, TransformerPolicy, transformerOptions } from './transformer.js';
+
+export const transformer: PolicyPlugin<TransformerOptions> = {
+  kind: 'policy',
+  name: 'transformer',
+  summary: 'a small causal decoder-only transformer written with TensorFlow.js ops',
+  options: transformerOptions,
+  create: (options, context) =>
+    TransformerPolicy.create(options, context.tokenizer, deriveSeed(context.seed, 'policy')),
+};
+
+export const tabular: PolicyPlugin<TabularOptions> = {
+  kind: 'policy',
+  name: 'tabular',
+  summary: 'a softmax over N candidate completions for each of K prompts (the bandit task)',
+  options: tabularOptions,
+  create: (options, context) => TabularPolicy.create(options, context.tokenizer),
+};
+
+export const layersModelOptions = object({
+  path: string({
+    description: 'model.json of a tf.LayersModel from token ids to next-token logits',
+  }),
+  contextLength: optional(
+    number({
+      description: 'longest row in tokens; default: the model input length',
+      integer: true,
+      atLeast: 2,
+    }),
+  ),
+});
+
+export type LayersModelOptions = Infer<typeof layersModelOptions>;
+
+export const layersModel: PolicyPlugin<LayersModelOptions> = {
+  kind: 'policy',
+  name: 'layers-model',
+  summary: 'your own tf.LayersModel (saved as model.json) mapping token ids to next-token logits',
+  options: layersModelOptions,
+  async create(options, context) {
+    const model = await loadLayersModelFile(resolve(context.baseDirectory, options.path));
+    return new LayersModelPolicy(model, context.tokenizer, options.contextLength);
+  },
+};
+
+/** Every policy this package provides, for the runner to register. */
+export const policyPlugins = [transformer, tabular, layersModel];

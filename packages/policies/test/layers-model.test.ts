@@ -73,8 +73,8 @@ describe('the LayersModel adapter', () => {
       optimizer.minimize(
         () =>
           tf.tidy(() =>
-            tf.neg<tf.Scalar>(
-              tf.sum(policy.score(toTokenBatch(collateRows(rows, special))).logProbs),
+            tf.neg(
+              tf.sum<tf.Scalar>(policy.score(toTokenBatch(collateRows(rows, special))).logProbs),
             ),
           ),
         false,

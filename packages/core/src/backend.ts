@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { UserError } from './errors.js';
 import type { Logger } from './logger.js';
+import { registerWasmTrainingKernels } from './wasm-kernels.js';
 
 /** The backends a config can ask for. `auto` takes the fastest that loads. */
 export const backendNames = ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
@@ -23,12 +24,19 @@ interface Candidate {
   readonly module?: string;
   /** The name tfjs registers it under. */
   readonly tfName: string;
+  /** Runs once the module is loaded, before the backend is made current. */
+  readonly prepare?: () => void;
 }
 
 const candidates: readonly Candidate[] = [
   { backend: 'tensorflow-gpu', module: '@tensorflow/tfjs-node-gpu', tfName: 'tensorflow' },
   { backend: 'tensorflow', module: '@tensorflow/tfjs-node', tfName: 'tensorflow' },
-  { backend: 'wasm', module: '@tensorflow/tfjs-backend-wasm', tfName: 'wasm' },
+  {
+    backend: 'wasm',
+    module: '@tensorflow/tfjs-backend-wasm',
+    tfName: 'wasm',
+    prepare: registerWasmTrainingKernels,
+  },
   { backend: 'cpu', tfName: 'cpu' },
 ];
 
@@ -58,6 +66,7 @@ async function tryBackend(
     }
   }
 
+  candidate.prepare?.();
   try {
     if (!(await tf.setBackend(candidate.tfName))) {
       return `tfjs could not initialise the '${candidate.tfName}' backend`;

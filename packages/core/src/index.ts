@@ -29,6 +29,7 @@ export type {
 } from './data.js';
 export { OptionsError, UnknownPluginError, UserError } from './errors.js';
 export { type LogProbVectors, referenceLogProbs } from './input.js';
+export { softLabelLosses } from './labels.js';
 export { loadPluginModule } from './loader.js';
 export { type Logger, silentLogger } from './logger.js';
 export { asFloat32, negativeLogSigmoid } from './math.js';
@@ -66,3 +67,4 @@ export {
   string,
 } from './schema.js';
 export { completionScores } from './sequence.js';
+export { registerWasmTrainingKernels } from './wasm-kernels.js';

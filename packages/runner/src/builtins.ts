@@ -1,9 +1,16 @@
 import { type AnyPlugin, PluginRegistry } from '@prefopt/core';
+import { datasetPlugins } from '@prefopt/datasets';
 import dpo from '@prefopt/objective-dpo';
 import hdpo from '@prefopt/objective-hdpo';
+import { policyPlugins } from '@prefopt/policies';
 
 /** The plugins every run has without naming them under `plugins:`. */
-export const builtinPlugins: readonly AnyPlugin[] = [dpo, hdpo];
+export const builtinPlugins: readonly AnyPlugin[] = [
+  dpo,
+  hdpo,
+  ...policyPlugins,
+  ...datasetPlugins,
+];
 
 /** A registry holding the built-in plugins; runs take children of it. */
 export function createBuiltinRegistry(): PluginRegistry {

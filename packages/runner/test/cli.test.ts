@@ -28,20 +28,30 @@ async function userError(...argv: string[]): Promise<string> {
 }
 
 describe('prefopt list', () => {
-  it('lists both objectives with every option, range and default', async () => {
+  it('lists the objectives, policies and datasets with every option, range and default', async () => {
     const { code, stdout } = await prefopt('list');
     expect(code).toBe(0);
     expect(stdout).toContain('  dpo: Direct Preference Optimization');
     expect(stdout).toContain('  hdpo: H-DPO');
     expect(stdout).toMatch(/ {4}labelSmoothing {2}number in \[0, 0\.5\), default 0\n/);
     expect(stdout).toMatch(/ {4}alpha {2}number > 0, default 0\.9\n/);
-    expect(stdout).toContain('Policies: none registered yet');
+    expect(stdout).toContain('  transformer: a small causal decoder-only transformer');
+    expect(stdout).toContain('  bandit: seeded bandit');
   });
 
   it('gives the same listing as JSON', async () => {
     const { stdout } = await prefopt('list', '--json');
     const listing = JSON.parse(stdout) as { kind: string; name: string; options: unknown[] }[];
-    expect(listing.map((p) => `${p.kind}:${p.name}`)).toEqual(['objective:dpo', 'objective:hdpo']);
+    expect(listing.map((p) => `${p.kind}:${p.name}`)).toEqual([
+      'objective:dpo',
+      'objective:hdpo',
+      'policy:layers-model',
+      'policy:tabular',
+      'policy:transformer',
+      'dataset:arithmetic',
+      'dataset:bandit',
+      'dataset:jsonl',
+    ]);
     expect(listing[1]?.options).toEqual([
       {
         name: 'alpha',

@@ -26,7 +26,11 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'wasm',
-          include: ['packages/objective-*/test/**/*.test.ts', 'packages/policies/test/**/*.test.ts', 'test/laws/**/*.test.ts'],
+          include: [
+            'packages/objective-*/test/**/*.test.ts',
+            'packages/policies/test/**/*.test.ts',
+            'test/laws/**/*.test.ts',
+          ],
           env: { PREFOPT_TEST_BACKEND: 'wasm' },
         },
       },

@@ -58,6 +58,10 @@ export interface PairOptions {
 export interface PreferenceDataset {
   readonly name: string;
   readonly tokenizer: Tokenizer;
-  /** The pairs in a fixed order; a file is read as a stream. */
+  /**
+   * The pairs in a fixed order; a file is read as a stream. May be called
+   * again for another pass; the runner reads a dataset once per run and
+   * keeps its pairs in memory.
+   */
   pairs(options: PairOptions): AsyncIterable<TokenizedPair>;
 }

@@ -131,16 +131,27 @@ export function optional<T>(inner: Schema<T>): Schema<T | undefined> {
   };
 }
 
-/** A list whose every item passes `item`. */
-export function listOf<T>(item: Schema<T>, options: Common<T[]>): Schema<T[]> {
+/** A list whose every item passes `item`, with at least `minLength` items. */
+export function listOf<T>(
+  item: Schema<T>,
+  options: Common<T[]> & { readonly minLength?: number },
+): Schema<T[]> {
+  const minLength = options.minLength ?? 0;
+  const constraint = `${minLength > 0 ? 'a non-empty list' : 'a list'}, each ${item.constraint}`;
   return {
     description: options.description,
-    constraint: `a list of ${item.constraint}`,
+    constraint,
     defaultValue: options.default,
     parse(value, path) {
       if (value === undefined && options.default !== undefined) return [...options.default];
       if (!Array.isArray(value)) {
-        throw new OptionsError(path, `must be a list of ${item.constraint}, got ${show(value)}`);
+        throw new OptionsError(path, `must be ${constraint}, got ${show(value)}`);
+      }
+      if (value.length < minLength) {
+        throw new OptionsError(
+          path,
+          `must have at least ${minLength} item(s), each ${item.constraint}`,
+        );
       }
       return value.map((entry, index) => item.parse(entry, `${path}[${index}]`));
     },

@@ -90,6 +90,17 @@ describe('object schemas', () => {
     expect(schema.fields.length.constraint).toBe('integer >= 2, optional');
   });
 
+  it('refuse a list shorter than its minimum length', () => {
+    const operations = listOf(oneOf(['+', '*'], { description: 'op' }), {
+      description: 'ops',
+      minLength: 1,
+    });
+    expect(operations.constraint).toBe('a non-empty list, each one of +, *');
+    expect(() => operations.parse([], 'data.operations')).toThrow(
+      'data.operations: must have at least 1 item(s), each one of +, *',
+    );
+  });
+
   it('check each item of a list with its index in the path', () => {
     const plugins = listOf(string({ description: 'module' }), {
       description: 'modules',
@@ -99,7 +110,7 @@ describe('object schemas', () => {
     expect(plugins.parse(['a', 'b'], 'plugins')).toEqual(['a', 'b']);
     expect(() => plugins.parse(['a', 3], 'plugins')).toThrow('plugins[1]: must be a string, got 3');
     expect(() => plugins.parse('a', 'plugins')).toThrow(
-      'plugins: must be a list of a string, got "a"',
+      'plugins: must be a list, each a string, got "a"',
     );
   });
 });

@@ -3,12 +3,10 @@ import {
   type Infer,
   listOf,
   number,
-  OptionsError,
   object,
   oneOf,
   type PairOptions,
   type PreferenceDataset,
-  type Schema,
   seededRandom,
   shuffled,
   type TokenizedPair,
@@ -20,19 +18,6 @@ import { apply, type Operation, wrongAnswer, wrongAnswerDigits } from './mistake
 
 const allOperations: readonly Operation[] = ['+', '*'];
 
-/** A list schema that also refuses an empty list. */
-function nonEmpty<T>(list: Schema<T[]>): Schema<T[]> {
-  return {
-    ...list,
-    constraint: `a non-empty ${list.constraint}`,
-    parse(value, path) {
-      const items = list.parse(value, path);
-      if (items.length === 0) throw new OptionsError(path, `must list at least one of +, *`);
-      return items;
-    },
-  };
-}
-
 export const arithmeticOptions = object({
   maxOperand: number({
     description: 'largest operand; operands run from 0 to it',
@@ -40,12 +25,11 @@ export const arithmeticOptions = object({
     integer: true,
     default: 20,
   }),
-  operations: nonEmpty(
-    listOf(oneOf(['+', '*'], { description: 'an operation' }), {
-      description: 'the operations prompts use',
-      default: ['+', '*'],
-    }),
-  ),
+  operations: listOf(oneOf(['+', '*'], { description: 'an operation' }), {
+    description: 'the operations prompts use',
+    default: ['+', '*'],
+    minLength: 1,
+  }),
   count: number({
     description: 'number of preference pairs',
     atLeast: 1,

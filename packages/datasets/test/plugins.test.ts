@@ -138,7 +138,7 @@ describe('the arithmetic plugin', () => {
       split: 'train',
     });
     expect(optionsProblem(() => arithmetic.options.parse({ operations: [] }, 'dataset'))).toBe(
-      'dataset.operations: must list at least one of +, *',
+      'dataset.operations: must have at least 1 item(s), each one of +, *',
     );
     expect(optionsProblem(() => arithmetic.options.parse({ operations: ['-'] }, 'dataset'))).toBe(
       'dataset.operations[0]: must be one of +, *, got "-"',

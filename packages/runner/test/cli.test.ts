@@ -116,7 +116,7 @@ describe('user errors exit 2 with one line', () => {
 
   it('plugins must be a list', async () => {
     expect(await userError('list', '--config', `${fixtures}plugins-not-a-list.yaml`)).toBe(
-      `prefopt: ${fixtures}plugins-not-a-list.yaml: plugins: must be a list of a string, ` +
+      `prefopt: ${fixtures}plugins-not-a-list.yaml: plugins: must be a list, each a string, ` +
         'got "./plugins/hinge.mjs"',
     );
   });

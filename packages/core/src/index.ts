@@ -10,6 +10,7 @@ export {
   type ModuleImporter,
   selectBackend,
 } from './backend.js';
+export { lengthGroupedBatches } from './batching.js';
 export {
   type CollatedRows,
   collatePairs,

@@ -65,3 +65,21 @@ export interface PreferenceDataset {
    */
   pairs(options: PairOptions): AsyncIterable<TokenizedPair>;
 }
+
+/**
+ * A task whose answers can be checked, such as arithmetic: what evaluation
+ * needs to grade a policy's own completions.
+ */
+export interface AnswerTask {
+  readonly tokenizer: Tokenizer;
+  /** The prompts to evaluate on, as text. */
+  prompts(): readonly string[];
+  /** Whether a completion (decoded text, end token removed) answers the prompt correctly. */
+  isCorrect(prompt: string, completion: string): boolean;
+}
+
+/** Whether a dataset can also grade answers. */
+export function isAnswerTask(value: object): value is AnswerTask {
+  const candidate = value as Partial<AnswerTask>;
+  return typeof candidate.prompts === 'function' && typeof candidate.isCorrect === 'function';
+}

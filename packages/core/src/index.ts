@@ -20,13 +20,15 @@ export {
   type SpecialTokens,
   toTokenBatch,
 } from './collate.js';
-export type {
-  Message,
-  PairOptions,
-  PreferenceDataset,
-  PreferencePair,
-  TokenizedPair,
-  Tokenizer,
+export {
+  type AnswerTask,
+  isAnswerTask,
+  type Message,
+  type PairOptions,
+  type PreferenceDataset,
+  type PreferencePair,
+  type TokenizedPair,
+  type Tokenizer,
 } from './data.js';
 export { OptionsError, UnknownPluginError, UserError } from './errors.js';
 export { type LogProbVectors, referenceLogProbs } from './input.js';

@@ -1,4 +1,5 @@
 import {
+  type AnswerTask,
   deriveSeed,
   type Infer,
   listOf,
@@ -102,7 +103,7 @@ function longestRowOf(prompt: string): number {
  * count pairs >= 1 (default 2000), split train or test (default train). The
  * seed fixes the order of prompts and the wrong answers.
  */
-export class ArithmeticTask implements PreferenceDataset {
+export class ArithmeticTask implements PreferenceDataset, AnswerTask {
   readonly name = 'arithmetic';
   readonly tokenizer = new ByteTokenizer();
   private readonly splitPrompts: readonly string[];

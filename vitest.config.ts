@@ -4,6 +4,8 @@ import { defineConfig } from 'vitest/config';
 const packages = fileURLToPath(new URL('./packages/', import.meta.url));
 
 export default defineConfig({
+  // Legacy (experimentalDecorators) decorators, as tsc compiles them, for tsyringe.
+  oxc: { decorator: { legacy: true, emitDecoratorMetadata: true } },
   resolve: {
     // Tests run against each package's sources, not its build.
     alias: [{ find: /^@prefopt\/([a-z-]+)$/, replacement: `${packages}$1/src/index.ts` }],

@@ -37,7 +37,7 @@ async function train(alpha: number): Promise<number[][]> {
 
   const initial = task.referenceProbabilities.map((row) => row.map(Math.log));
   const policy = TabularPolicy.create(
-    { prompts: 3, candidates: 5, name: `bandit-${alpha}` },
+    { prompts: 3, candidates: 5, scope: `bandit-${alpha}` },
     task.tokenizer,
     initial,
   );
@@ -48,7 +48,7 @@ async function train(alpha: number): Promise<number[][]> {
   const count = pairs.length;
   const reference = tf.tidy(() => {
     const logProbs = TabularPolicy.create(
-      { prompts: 3, candidates: 5, name: `reference-${alpha}` },
+      { prompts: 3, candidates: 5, scope: `reference-${alpha}` },
       task.tokenizer,
       initial,
     );

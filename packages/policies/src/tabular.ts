@@ -21,7 +21,7 @@ export const tabularOptions = object({
     atLeast: 2,
     default: 6,
   }),
-  name: string({
+  scope: string({
     description: 'prefix of variable names, kept stable for checkpoints',
     default: 'policy',
   }),
@@ -66,7 +66,7 @@ export class TabularPolicy implements Policy {
     tokenizer: Tokenizer,
     initialLogits?: number[][],
   ): TabularPolicy {
-    const { prompts, candidates, name } = options;
+    const { prompts, candidates, scope } = options;
     if (prompts + candidates + 3 !== tokenizer.vocabularySize) {
       throw new RangeError(
         `tabular: prompts + candidates + 3 special tokens (${prompts + candidates + 3}) must equal ` +
@@ -78,7 +78,7 @@ export class TabularPolicy implements Policy {
     if (initial.length !== prompts || initial.some((row) => row.length !== candidates)) {
       throw new RangeError(`tabular: initial logits must be ${prompts} rows of ${candidates}`);
     }
-    const logits = tf.tidy(() => tf.variable(tf.tensor2d(initial), true, `${name}/logits`));
+    const logits = tf.tidy(() => tf.variable(tf.tensor2d(initial), true, `${scope}/logits`));
     return new TabularPolicy(options, tokenizer, logits);
   }
 
@@ -130,9 +130,9 @@ export class TabularPolicy implements Policy {
 
   snapshot(): TabularPolicy {
     snapshots += 1;
-    const name = `${this.options.name}-snapshot${snapshots}`;
-    const logits = tf.variable(this.logits, false, `${name}/logits`);
-    return new TabularPolicy({ ...this.options, name }, this.tokenizer, logits);
+    const scope = `${this.options.scope}-snapshot${snapshots}`;
+    const logits = tf.variable(this.logits, false, `${scope}/logits`);
+    return new TabularPolicy({ ...this.options, scope }, this.tokenizer, logits);
   }
 
   sample(prompts: readonly (readonly number[])[], options: SampleOptions): number[][] {

@@ -45,7 +45,7 @@ export const transformerOptions = object({
     greaterThan: 0,
     default: 0.02,
   }),
-  name: string({
+  scope: string({
     description: 'prefix of variable names, kept stable for checkpoints',
     default: 'policy',
   }),
@@ -137,7 +137,7 @@ export class TransformerPolicy implements Policy {
     special: SpecialTokens & { readonly vocabularySize: number },
     seed: number,
   ): TransformerPolicy {
-    const { layers, width, heads, mlpRatio, initScale, contextLength, name } = options;
+    const { layers, width, heads, mlpRatio, initScale, contextLength, scope } = options;
     if (width % heads !== 0) {
       throw new RangeError(`transformer: heads (${heads}) must divide width (${width})`);
     }
@@ -154,7 +154,7 @@ export class TransformerPolicy implements Policy {
       for (let i = 0; i < size; i++) {
         values[i] = fill === 'normal' ? random.normal() * scale : fill === 'ones' ? 1 : 0;
       }
-      return tf.tidy(() => tf.variable(tf.tensor(values, shape), true, `${name}/${suffix}`));
+      return tf.tidy(() => tf.variable(tf.tensor(values, shape), true, `${scope}/${suffix}`));
     };
     // Residual projections start smaller so the stream's variance stays near 1 with depth.
     const residualScale = initScale / Math.sqrt(2 * layers);
@@ -240,9 +240,9 @@ export class TransformerPolicy implements Policy {
 
   snapshot(): TransformerPolicy {
     snapshots += 1;
-    const name = `${this.options.name}-snapshot${snapshots}`;
+    const scope = `${this.options.scope}-snapshot${snapshots}`;
     const copy = (v: tf.Variable) =>
-      tf.variable(v, false, v.name.replace(`${this.options.name}/`, `${name}/`));
+      tf.variable(v, false, v.name.replace(`${this.options.scope}/`, `${scope}/`));
     const w = this.weights;
     const weights: Weights = {
       tokenEmbedding: copy(w.tokenEmbedding),
@@ -257,7 +257,7 @@ export class TransformerPolicy implements Policy {
       finalShift: copy(w.finalShift),
       unembedding: copy(w.unembedding),
     };
-    return new TransformerPolicy({ ...this.options, name }, this.special, weights);
+    return new TransformerPolicy({ ...this.options, scope }, this.special, weights);
   }
 
   sample(prompts: readonly (readonly number[])[], options: SampleOptions): number[][] {

@@ -16,7 +16,7 @@ const options = transformerOptions.parse({ layers: 1, width: 8, heads: 2, contex
 const policies: Policy[] = [];
 function reference(seed = 1): Policy {
   const made = TransformerPolicy.create(
-    { ...options, name: `ref${policies.length}` },
+    { ...options, scope: `ref${policies.length}` },
     special,
     seed,
   );

@@ -11,11 +11,11 @@ const tokenizer: Tokenizer = {
   encode: () => [],
   decode: () => '',
 };
-const options = { prompts: 2, candidates: 3, name: 'table' };
+const options = { prompts: 2, candidates: 3, scope: 'table' };
 const created: TabularPolicy[] = [];
 function table(logits?: number[][]): TabularPolicy {
   const made = TabularPolicy.create(
-    { ...options, name: `table${created.length}` },
+    { ...options, scope: `table${created.length}` },
     tokenizer,
     logits,
   );
@@ -82,7 +82,7 @@ describe('the tabular policy', () => {
 
   it('rejects a vocabulary that does not fit K + N + 3', () => {
     expect(() =>
-      TabularPolicy.create({ prompts: 3, candidates: 3, name: 'bad' }, tokenizer),
+      TabularPolicy.create({ prompts: 3, candidates: 3, scope: 'bad' }, tokenizer),
     ).toThrow('tabular: prompts + candidates + 3 special tokens (9) must equal the data');
   });
 

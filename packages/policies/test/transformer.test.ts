@@ -14,7 +14,7 @@ const rows: PromptCompletion[] = [
 const created: TransformerPolicy[] = [];
 function policy(seed = 7, name = 'test'): TransformerPolicy {
   const made = TransformerPolicy.create(
-    { ...options, name: `${name}${created.length}` },
+    { ...options, scope: `${name}${created.length}` },
     special,
     seed,
   );
@@ -147,7 +147,7 @@ describe('the transformer policy', () => {
 
   it('rejects heads that do not divide the width', () => {
     expect(() =>
-      TransformerPolicy.create({ ...options, width: 10, heads: 3, name: 'odd' }, special, 1),
+      TransformerPolicy.create({ ...options, width: 10, heads: 3, scope: 'odd' }, special, 1),
     ).toThrow('transformer: heads (3) must divide width (10)');
   });
 });

@@ -55,8 +55,15 @@ export async function registerConfigPlugins(
   } catch (error) {
     throw new UserError(`${config.path}: ${(error as Error).message}`);
   }
+  await registerPlugins(specifiers, dirname(resolve(config.path)), registry);
+}
 
-  const directory = dirname(resolve(config.path));
+/** Loads plugin modules, given as package names or paths relative to `directory`. */
+export async function registerPlugins(
+  specifiers: readonly string[],
+  directory: string,
+  registry: PluginRegistry,
+): Promise<void> {
   for (const specifier of specifiers) {
     for (const plugin of await loadPluginModule(specifier, directory)) {
       registry.register(plugin, specifier);

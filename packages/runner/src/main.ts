@@ -10,17 +10,32 @@ import {
 } from '@prefopt/core';
 import { createBuiltinRegistry } from './builtins.js';
 import { formatPluginList, listPlugins } from './commands/list.js';
+import { train } from './commands/train.js';
 import { readConfigFile, registerConfigPlugins } from './config.js';
+import { streamProgress } from './training/progress.js';
 
 /** Where the command line writes: its results, and its events and errors. */
 export interface Terminal {
   readonly stdout: { write(text: string): unknown };
-  readonly stderr: { write(text: string): unknown };
+  readonly stderr: { write(text: string): unknown; readonly isTTY?: boolean };
+}
+
+/** What the process around the command line provides. */
+export interface Session {
+  /** Aborted, with the signal's name as reason, when the user asks the run to stop. */
+  readonly signal?: AbortSignal;
 }
 
 export const usage = `prefopt: preference optimization objectives on TensorFlow.js
 
 Usage:
+  prefopt train --config FILE [--set key.path=value ...] [--dry-run]
+  prefopt train --resume RUN_DIR
+      Train as the config describes, into its output directory (default
+      runs/<config name>). --set overrides one value, e.g. --set objective.alpha=0.8.
+      --dry-run validates everything and prints the resolved config.
+      Ctrl-C (or SIGTERM) finishes the step, writes a checkpoint and exits
+      with 130 (143); --resume RUN_DIR continues exactly where it stopped.
   prefopt list [--config FILE] [--json]
       List the objectives, policies and datasets, each with its options.
       With --config, also those of the modules the config names under plugins:.
@@ -34,6 +49,12 @@ A mistake in the input exits with code 2 and one line saying what is wrong.
 `;
 
 const commandOptions = {
+  train: {
+    config: { type: 'string' },
+    set: { type: 'string', multiple: true },
+    'dry-run': { type: 'boolean' },
+    resume: { type: 'string' },
+  },
   list: { config: { type: 'string' }, json: { type: 'boolean' } },
   backend: { backend: { type: 'string' } },
   help: {},
@@ -51,6 +72,9 @@ function parse(command: Command, args: string[]) {
       config?: string;
       json?: boolean;
       backend?: string;
+      set?: string[];
+      'dry-run'?: boolean;
+      resume?: string;
     };
   } catch (error) {
     throw new UserError(`${command}: ${(error as Error).message.split('\n')[0]}`);
@@ -64,16 +88,16 @@ function terminalLogger(terminal: Terminal): Logger {
   };
 }
 
-async function run(argv: string[], terminal: Terminal): Promise<void> {
+async function run(argv: string[], terminal: Terminal, session: Session): Promise<number> {
   const [name = 'help', ...args] = argv;
   if (name === '--help' || name === '-h') {
     terminal.stdout.write(usage);
-    return;
+    return 0;
   }
   if (name === '--version' || name === '-v') {
     const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
     terminal.stdout.write(`${version}\n`);
-    return;
+    return 0;
   }
   if (!isCommand(name)) {
     const known = Object.keys(commandOptions).join(', ');
@@ -83,6 +107,22 @@ async function run(argv: string[], terminal: Terminal): Promise<void> {
 
   if (name === 'help') {
     terminal.stdout.write(usage);
+  } else if (name === 'train') {
+    const logger = terminalLogger(terminal);
+    return train(
+      {
+        ...(values.config === undefined ? {} : { config: values.config }),
+        ...(values.resume === undefined ? {} : { resume: values.resume }),
+        set: values.set ?? [],
+        dryRun: values['dry-run'] ?? false,
+      },
+      {
+        logger,
+        progress: (logEvery) => streamProgress(terminal.stderr, logEvery),
+        print: (text) => terminal.stdout.write(text),
+        ...(session.signal === undefined ? {} : { signal: session.signal }),
+      },
+    );
   } else if (name === 'list') {
     const registry = createBuiltinRegistry().createChild();
     if (values.config !== undefined) {
@@ -98,16 +138,20 @@ async function run(argv: string[], terminal: Terminal): Promise<void> {
     const choice = await selectBackend(requested, terminalLogger(terminal));
     terminal.stdout.write(`${choice.backend}\n`);
   }
+  return 0;
 }
 
 /**
  * Runs the command line and returns its exit code: 0 on success, 2 for a
  * mistake in the input (one line on stderr), 1 for a bug (with its stack).
  */
-export async function main(argv: string[], terminal: Terminal): Promise<number> {
+export async function main(
+  argv: string[],
+  terminal: Terminal,
+  session: Session = {},
+): Promise<number> {
   try {
-    await run(argv, terminal);
-    return 0;
+    return await run(argv, terminal, session);
   } catch (error) {
     if (error instanceof UserError) {
       terminal.stderr.write(`prefopt: ${error.message}\n`);

@@ -1,0 +1,168 @@
+import { existsSync } from 'node:fs';
+import { mkdir, readFile } from 'node:fs/promises';
+import { basename, dirname, extname, join, resolve } from 'node:path';
+import {
+  type Logger,
+  OptionsError,
+  type PluginRegistry,
+  type Policy,
+  UserError,
+} from '@prefopt/core';
+import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
+import { createBuiltinRegistry } from '../builtins.js';
+import { composeRun, configDigest, rawConfig } from '../compose.js';
+import { readConfigFile, registerPlugins } from '../config.js';
+import { applyOverride, parseRunConfig, type RunConfig } from '../run-config.js';
+import { Tokens } from '../tokens.js';
+import { writeFileAtomic } from '../training/files.js';
+import type { Progress } from '../training/progress.js';
+import { Trainer } from '../training/trainer.js';
+
+export interface TrainArguments {
+  readonly config?: string;
+  readonly set?: readonly string[];
+  readonly dryRun?: boolean;
+  readonly resume?: string;
+}
+
+/** What `train` needs from the command line around it. */
+export interface TrainEnvironment {
+  readonly logger: Logger;
+  /** A progress display that prints a plain line every `logEvery` steps off a terminal. */
+  readonly progress: (logEvery: number) => Progress;
+  readonly print: (text: string) => void;
+  /** Aborted when SIGINT or SIGTERM arrives. */
+  readonly signal?: AbortSignal;
+}
+
+/** The run-level facts kept beside config.json, to resume a run from anywhere. */
+interface RunFile {
+  readonly baseDirectory: string;
+}
+
+interface Resolved {
+  readonly config: RunConfig;
+  readonly registry: PluginRegistry;
+  readonly baseDirectory: string;
+  readonly runDirectory: string;
+}
+
+async function validated(
+  raw: Record<string, unknown>,
+  source: string,
+  baseDirectory: string,
+): Promise<{ config: RunConfig; registry: PluginRegistry }> {
+  const registry = createBuiltinRegistry().createChild();
+  try {
+    const plugins = Array.isArray(raw.plugins) ? (raw.plugins as unknown[]) : [];
+    if (plugins.every((p) => typeof p === 'string')) {
+      await registerPlugins(plugins as string[], baseDirectory, registry);
+    }
+    return { config: parseRunConfig(raw, registry), registry };
+  } catch (error) {
+    if (error instanceof OptionsError) throw new UserError(`${source}: ${error.message}`);
+    throw error;
+  }
+}
+
+async function readJson<T>(path: string, what: string): Promise<T> {
+  try {
+    return JSON.parse(await readFile(path, 'utf8')) as T;
+  } catch {
+    throw new UserError(`${path}: cannot read the ${what}; is this a prefopt run directory?`);
+  }
+}
+
+async function resolveRun(args: TrainArguments): Promise<Resolved> {
+  if (args.resume !== undefined) {
+    const runDirectory = resolve(args.resume);
+    const saved = await readJson<Record<string, unknown>>(
+      join(runDirectory, 'config.json'),
+      'run config',
+    );
+    const { baseDirectory } = await readJson<RunFile>(join(runDirectory, 'run.json'), 'run file');
+    const run = await validated(saved, join(runDirectory, 'config.json'), baseDirectory);
+
+    if (args.config !== undefined || (args.set ?? []).length > 0) {
+      const given = await fromFile(args);
+      if (configDigest(given.config) !== configDigest(run.config)) {
+        throw new UserError(
+          `${runDirectory}: the checkpoint is from another config than ${args.config ?? 'the --set values'}; ` +
+            'resume without --config, or train into a new output directory',
+        );
+      }
+    }
+    return { ...run, baseDirectory, runDirectory };
+  }
+  const given = await fromFile(args);
+  return given;
+}
+
+async function fromFile(args: TrainArguments): Promise<Resolved> {
+  if (args.config === undefined)
+    throw new UserError('train: give --config FILE, or --resume RUN_DIR');
+  const file = await readConfigFile(args.config);
+  const raw = structuredClone(file.sections);
+  for (const assignment of args.set ?? [])
+    applyOverride(raw, assignment, (text) => parseYaml(text));
+
+  const baseDirectory = dirname(resolve(file.path));
+  const run = await validated(raw, file.path, baseDirectory);
+  const name = basename(file.path, extname(file.path));
+  const runDirectory = resolve(run.config.output ?? join('runs', name));
+  return { ...run, baseDirectory, runDirectory };
+}
+
+/**
+ * `prefopt train`: validates the whole config first, then trains into the
+ * run directory, resuming from its newest checkpoint with --resume.
+ * Returns the exit code: 0 when done, 130 or 143 when a signal stopped it
+ * (after a checkpoint).
+ */
+export async function train(args: TrainArguments, environment: TrainEnvironment): Promise<number> {
+  const { config, registry, baseDirectory, runDirectory } = await resolveRun(args);
+  if (args.dryRun) {
+    environment.print(stringifyYaml({ ...rawConfig(config), output: runDirectory }));
+    return 0;
+  }
+
+  const hasRun = existsSync(join(runDirectory, 'config.json'));
+  if (args.resume === undefined && hasRun) {
+    throw new UserError(
+      `${runDirectory} already holds a run; continue it with --resume ${runDirectory}, ` +
+        'or set output to a new directory',
+    );
+  }
+  await mkdir(runDirectory, { recursive: true });
+  if (!hasRun) {
+    await writeFileAtomic(
+      join(runDirectory, 'config.json'),
+      `${JSON.stringify(rawConfig(config), null, 2)}\n`,
+    );
+    const runFile: RunFile = { baseDirectory };
+    await writeFileAtomic(join(runDirectory, 'run.json'), `${JSON.stringify(runFile, null, 2)}\n`);
+  }
+
+  const container = await composeRun(config, registry, {
+    logger: environment.logger,
+    progress: environment.progress(config.training.logEvery),
+    baseDirectory,
+    runDirectory,
+  });
+  const trainer = container.resolve(Trainer);
+  try {
+    const result = await trainer.train(environment.signal);
+    if (result.interrupted) {
+      const reason = environment.signal?.reason;
+      environment.logger.info(
+        `stopped at step ${result.step} of ${result.total}; resume with --resume ${runDirectory}`,
+      );
+      return reason === 'SIGTERM' ? 143 : 130;
+    }
+    environment.logger.info(`done: ${result.step} steps; run directory ${runDirectory}`);
+    return 0;
+  } finally {
+    trainer.dispose();
+    container.resolve<Policy>(Tokens.Policy).dispose();
+  }
+}

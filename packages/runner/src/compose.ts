@@ -1,0 +1,192 @@
+import { createHash } from 'node:crypto';
+import { resolve } from 'node:path';
+import {
+  deriveSeed,
+  type Logger,
+  type Objective,
+  type PluginContext,
+  type PluginRegistry,
+  type Policy,
+  type PreferenceDataset,
+  seededRandom,
+  selectBackend,
+  shuffled,
+  type TokenizedPair,
+  UserError,
+} from '@prefopt/core';
+import { ReferenceCache } from '@prefopt/policies';
+import type { DependencyContainer } from 'tsyringe';
+import type { PluginChoice, RunConfig } from './run-config.js';
+import { type RunData, type RunReference, Tokens, type TrainerSettings } from './tokens.js';
+import { CheckpointStore, readWeights } from './training/checkpoint.js';
+import type { Progress } from './training/progress.js';
+
+/** The config in the shape a config file has: each plugin section `{name, ...options}`. */
+export function rawConfig(config: RunConfig): Record<string, unknown> {
+  const section = (choice: PluginChoice) => ({ name: choice.name, ...choice.options });
+  return {
+    ...config,
+    objective: section(config.objective),
+    policy: section(config.policy),
+    data: {
+      train: section(config.data.train),
+      ...(config.data.eval === undefined ? {} : { eval: section(config.data.eval) }),
+      evalFraction: config.data.evalFraction,
+    },
+  };
+}
+
+function canonical(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(canonical);
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.entries(value)
+        .filter(([, entry]) => entry !== undefined)
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([key, entry]) => [key, canonical(entry)]),
+    );
+  }
+  return value;
+}
+
+/** A digest of what a run computes: the config without where its output goes. */
+export function configDigest(config: RunConfig): string {
+  const { output: _output, ...rest } = rawConfig(config);
+  return createHash('sha256')
+    .update(JSON.stringify(canonical(rest)))
+    .digest('hex')
+    .slice(0, 16);
+}
+
+async function collect(iterable: AsyncIterable<TokenizedPair>): Promise<TokenizedPair[]> {
+  const pairs: TokenizedPair[] = [];
+  for await (const pair of iterable) pairs.push(pair);
+  return pairs;
+}
+
+/** Where a run's parts come from, beside its config. */
+export interface RunEnvironment {
+  readonly logger: Logger;
+  readonly progress: Progress;
+  /** Where relative paths in the config are resolved from. */
+  readonly baseDirectory: string;
+  readonly runDirectory: string;
+}
+
+async function loadInitialWeights(
+  policy: Policy,
+  directory: string,
+  baseDirectory: string,
+  logger: Logger,
+) {
+  const runDirectory = resolve(baseDirectory, directory);
+  const checkpoint = await new CheckpointStore(runDirectory).latestDirectory();
+  if (checkpoint === undefined) {
+    throw new UserError(`init: ${runDirectory} has no checkpoint to start from`);
+  }
+  const weights = await readWeights(checkpoint, 'policy');
+  for (const variable of policy.variables) {
+    const saved = weights[variable.name];
+    if (saved === undefined || saved.shape.join() !== variable.shape.join()) {
+      throw new UserError(
+        `init: ${checkpoint} has no weights of shape [${variable.shape}] for ${variable.name}; ` +
+          'the policy options must match that run',
+      );
+    }
+    variable.assign(saved);
+  }
+  Object.values(weights).forEach((tensor) => {
+    tensor.dispose();
+  });
+  logger.info(`policy initialised from ${checkpoint}`);
+}
+
+/**
+ * Builds a run in its own child container: backend, datasets, policy
+ * (optionally started from another run's weights), objective, and the
+ * reference log-probs, computed once from a frozen snapshot of the
+ * starting policy and kept in the run directory. Registers each part
+ * under its token, so the trainer is composed by injection.
+ */
+export async function composeRun(
+  config: RunConfig,
+  registry: PluginRegistry,
+  environment: RunEnvironment,
+): Promise<DependencyContainer> {
+  const { logger, baseDirectory, runDirectory } = environment;
+  await selectBackend(config.backend, logger);
+  const context: PluginContext = { logger, seed: config.seed, baseDirectory };
+
+  const createDataset = (choice: PluginChoice) =>
+    registry
+      .resolve('dataset', choice.name)
+      .create(choice.options, context) as Promise<PreferenceDataset>;
+  const trainDataset = await createDataset(config.data.train);
+  const tokenizer = trainDataset.tokenizer;
+
+  const policy = (await registry
+    .resolve('policy', config.policy.name)
+    .create(config.policy.options, { ...context, tokenizer })) as Policy;
+  if (config.init !== undefined)
+    await loadInitialWeights(policy, config.init, baseDirectory, logger);
+
+  const limits = { contextLength: policy.contextLength };
+  let train = await collect(trainDataset.pairs(limits));
+  let held: TokenizedPair[] = [];
+  if (config.data.eval !== undefined) {
+    const evalDataset = await createDataset(config.data.eval);
+    if (evalDataset.tokenizer.vocabularySize !== tokenizer.vocabularySize) {
+      throw new UserError('data.eval: its tokenizer differs from that of data.train');
+    }
+    held = await collect(evalDataset.pairs(limits));
+  } else if (config.data.evalFraction > 0) {
+    const order = shuffled(
+      train.map((_, i) => i),
+      seededRandom(deriveSeed(config.seed, 'eval-split')),
+    );
+    const count = Math.round(train.length * config.data.evalFraction);
+    const heldOut = new Set(order.slice(0, count));
+    held = train.filter((_, i) => heldOut.has(i));
+    train = train.filter((_, i) => !heldOut.has(i));
+  }
+  if (train.length === 0) throw new UserError('data.train: the dataset has no pairs');
+  logger.info(`data: ${train.length} training pairs, ${held.length} held out`);
+
+  const objective = (await registry
+    .resolve('objective', config.objective.name)
+    .create(config.objective.options, context)) as Objective;
+
+  let reference: RunReference = null;
+  if (objective.usesReference) {
+    const snapshot = policy.snapshot();
+    const cache = new ReferenceCache();
+    const options = {
+      batchSize: config.training.referenceBatchSize,
+      directory: runDirectory,
+      logger,
+    };
+    const empty = { chosen: new Float32Array(0), rejected: new Float32Array(0) };
+    reference = {
+      train: await cache.logProbs(snapshot, train, tokenizer, options),
+      eval: held.length === 0 ? empty : await cache.logProbs(snapshot, held, tokenizer, options),
+    };
+    snapshot.dispose();
+  }
+
+  const data: RunData = { tokenizer, train, eval: held };
+  const settings: TrainerSettings = {
+    training: config.training,
+    seed: config.seed,
+    configDigest: configDigest(config),
+  };
+  const container = registry.container;
+  container.register(Tokens.Objective, { useValue: objective });
+  container.register(Tokens.Policy, { useValue: policy });
+  container.register(Tokens.Reference, { useValue: reference });
+  container.register(Tokens.Data, { useValue: data });
+  container.register(Tokens.Settings, { useValue: settings });
+  container.register(Tokens.Logger, { useValue: logger });
+  container.register(Tokens.Progress, { useValue: environment.progress });
+  container.register(Tokens.RunDirectory, { useValue: runDirectory });
+  return container;
+}

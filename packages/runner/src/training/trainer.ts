@@ -1,0 +1,348 @@
+import {
+  collatePairs,
+  deriveSeed,
+  type Logger,
+  lengthGroupedBatches,
+  type Objective,
+  type ObjectiveInput,
+  type Policy,
+  rowLength,
+  seededRandom,
+  softLabelLosses,
+  type TokenizedPair,
+  tf,
+  toTokenBatch,
+  UserError,
+} from '@prefopt/core';
+import type { ReferenceLogProbs } from '@prefopt/policies';
+import { inject, injectable } from 'tsyringe';
+import { type RunData, type RunReference, Tokens, type TrainerSettings } from '../tokens.js';
+import { Adam } from './adam.js';
+import { CheckpointStore } from './checkpoint.js';
+import { MetricsLog, type MetricsRecord } from './metrics-log.js';
+import type { Progress } from './progress.js';
+import { learningRateAt } from './schedule.js';
+
+/** How a call to `train` ended. */
+export interface TrainResult {
+  readonly step: number;
+  readonly total: number;
+  /** True when a signal stopped the run before its last step (a checkpoint was written). */
+  readonly interrupted: boolean;
+}
+
+/** Figures summed over the pairs of a batch, divided by the pair count at the end. */
+const batchFigures = [
+  'loss',
+  'rewards/chosen',
+  'rewards/rejected',
+  'rewards/accuracies',
+  'rewards/margins',
+  'logps/chosen',
+  'logps/rejected',
+  'entropy',
+] as const;
+
+/**
+ * Trains a policy on preference pairs with an objective, both handed in by
+ * the run's container, logging metrics every step and checkpointing so
+ * that an interrupted run continues exactly where it stopped.
+ *
+ * Each optimizer step takes `gradientAccumulation` micro-batches of
+ * `batchSize` pairs in a seeded, length-grouped order that depends only on
+ * the seed and the epoch. The loss is the mean over the step's pairs; pairs
+ * with a soft label p count p times their loss plus (1 - p) times the loss
+ * of the swapped pair.
+ */
+@injectable()
+export class Trainer {
+  private readonly variables: tf.Variable[];
+  private readonly optimizer: Adam;
+  private readonly checkpoints: CheckpointStore;
+  private readonly metrics: MetricsLog;
+
+  constructor(
+    @inject(Tokens.Objective) private readonly objective: Objective,
+    @inject(Tokens.Policy) private readonly policy: Policy,
+    @inject(Tokens.Reference) private readonly reference: RunReference,
+    @inject(Tokens.Data) private readonly data: RunData,
+    @inject(Tokens.Settings) private readonly settings: TrainerSettings,
+    @inject(Tokens.Logger) private readonly logger: Logger,
+    @inject(Tokens.Progress) private readonly progress: Progress,
+    @inject(Tokens.RunDirectory) runDirectory: string,
+  ) {
+    const { training } = settings;
+    this.variables = policy.variables.filter((variable) => variable.trainable);
+    this.optimizer = new Adam(this.variables, {
+      beta1: training.beta1,
+      beta2: training.beta2,
+      epsilon: 1e-8,
+      weightDecay: training.weightDecay,
+      decoupled: training.optimizer === 'adamw',
+    });
+    this.checkpoints = new CheckpointStore(runDirectory);
+    this.metrics = new MetricsLog(runDirectory);
+  }
+
+  /** Optimizer steps in one pass over the training pairs (a last partial step is dropped). */
+  stepsPerEpoch(): number {
+    const { batchSize, gradientAccumulation } = this.settings.training;
+    return Math.floor(Math.ceil(this.data.train.length / batchSize) / gradientAccumulation);
+  }
+
+  totalSteps(): number {
+    const { steps, epochs } = this.settings.training;
+    return steps ?? this.stepsPerEpoch() * (epochs ?? 1);
+  }
+
+  /** The micro-batches (pair indices) of an epoch, in its seeded order. */
+  private epochBatches(epoch: number): number[][] {
+    const lengths = this.data.train.map((pair) =>
+      Math.max(
+        rowLength({ prompt: pair.prompt, completion: pair.chosen }),
+        rowLength({ prompt: pair.prompt, completion: pair.rejected }),
+      ),
+    );
+    const random = seededRandom(deriveSeed(this.settings.seed, `epoch-${epoch}`));
+    return lengthGroupedBatches(lengths, this.settings.training.batchSize, random);
+  }
+
+  /**
+   * Trains to the last step, resuming from the run's newest checkpoint if
+   * it has one. Stops early, after checkpointing, when `signal` aborts.
+   */
+  async train(signal?: AbortSignal): Promise<TrainResult> {
+    const total = this.totalSteps();
+    if (this.stepsPerEpoch() === 0) {
+      const { batchSize, gradientAccumulation } = this.settings.training;
+      throw new UserError(
+        `training: ${this.data.train.length} training pairs make no full step of ` +
+          `${gradientAccumulation} micro-batch(es) of ${batchSize}; lower training.batchSize`,
+      );
+    }
+
+    let { step, epoch, batch } = await this.resume();
+    if (step >= total) return { step, total, interrupted: false };
+    let batches = this.epochBatches(epoch);
+    const { evalEvery, checkpointEvery, gradientAccumulation } = this.settings.training;
+
+    while (step < total) {
+      if (signal?.aborted) {
+        await this.checkpoint(step, epoch, batch, false);
+        this.progress.end();
+        return { step, total, interrupted: true };
+      }
+      if (batch + gradientAccumulation > batches.length) {
+        epoch += 1;
+        batch = 0;
+        batches = this.epochBatches(epoch);
+      }
+
+      const micro = batches.slice(batch, batch + gradientAccumulation);
+      batch += gradientAccumulation;
+      step += 1;
+      const record = this.step(step, total, epoch, micro);
+      await this.metrics.append(record);
+      this.progress.step(step, total, record);
+
+      if (evalEvery > 0 && step % evalEvery === 0 && step < total) await this.evaluate(step);
+      if (checkpointEvery > 0 && step % checkpointEvery === 0 && step < total) {
+        await this.checkpoint(step, epoch, batch, false);
+      }
+    }
+
+    await this.evaluate(step);
+    await this.checkpoint(step, epoch, batch, true);
+    this.progress.end();
+    return { step, total, interrupted: false };
+  }
+
+  /** Restores the newest checkpoint, if any; returns where to go on from. */
+  private async resume(): Promise<{ step: number; epoch: number; batch: number }> {
+    const checkpoint = await this.checkpoints.load();
+    if (checkpoint === undefined) return { step: 0, epoch: 0, batch: 0 };
+
+    const { state } = checkpoint;
+    if (state.configDigest !== this.settings.configDigest) {
+      throw new UserError(
+        `${this.checkpoints.directory}: the checkpoint is from another config; ` +
+          'resume with the run config, or train into a new output directory',
+      );
+    }
+    for (const variable of this.variables) {
+      const saved = checkpoint.weights[variable.name];
+      if (saved === undefined)
+        throw new UserError(`${this.checkpoints.directory}: no weights for ${variable.name}`);
+      variable.assign(saved);
+    }
+    this.optimizer.restore(checkpoint.moments, state.step);
+    tf.dispose([...Object.values(checkpoint.weights), ...Object.values(checkpoint.moments)]);
+    await this.metrics.truncateAfter(state.step);
+    this.logger.info(`resumed from step ${state.step}`);
+    return { step: state.step, epoch: state.epoch, batch: state.batch };
+  }
+
+  private async checkpoint(step: number, epoch: number, batch: number, complete: boolean) {
+    const weights = this.variables.map((variable) => ({ name: variable.name, tensor: variable }));
+    const state = { step, epoch, batch, configDigest: this.settings.configDigest, complete };
+    const directory = await this.checkpoints.save(state, weights, this.optimizer.moments());
+    this.progress.event(`checkpoint at step ${step}: ${directory}`);
+  }
+
+  /** The objective's input for some pairs, from the policy's scores of their rows. */
+  private objectiveInput(
+    pairs: readonly TokenizedPair[],
+    indices: readonly number[],
+    scores: { logProbs: tf.Tensor1D; tokens: tf.Tensor1D },
+    reference: ReferenceLogProbs | undefined,
+  ): ObjectiveInput {
+    const count = pairs.length;
+    const half = (t: tf.Tensor1D, start: number) => tf.slice(t, start, count);
+    return {
+      policy: { chosen: half(scores.logProbs, 0), rejected: half(scores.logProbs, count) },
+      ...(reference === undefined
+        ? {}
+        : {
+            reference: {
+              chosen: tf.tensor1d(indices.map((i) => reference.chosen[i] ?? Number.NaN)),
+              rejected: tf.tensor1d(indices.map((i) => reference.rejected[i] ?? Number.NaN)),
+            },
+          }),
+      chosenTokens: half(scores.tokens, 0),
+      rejectedTokens: half(scores.tokens, count),
+    };
+  }
+
+  /**
+   * Losses and summed figures of some pairs. Call inside a tidy; the figures
+   * come back as one tensor of batchFigures' length.
+   */
+  private lossAndFigures(
+    pairs: readonly TokenizedPair[],
+    indices: readonly number[],
+    reference: ReferenceLogProbs | undefined,
+  ): { loss: tf.Scalar; figures: tf.Tensor1D } {
+    const batch = toTokenBatch(collatePairs(pairs, this.data.tokenizer));
+    const scores = this.policy.score(batch);
+    const input = this.objectiveInput(pairs, indices, scores, reference);
+    const soft = pairs.some((pair) => (pair.label ?? 1) !== 1);
+    const output = soft
+      ? softLabelLosses(this.objective, input, tf.tensor1d(pairs.map((pair) => pair.label ?? 1)))
+      : this.objective.compute(input);
+
+    const margins = tf.sub(output.chosenRewards, output.rejectedRewards);
+    const rowEntropy = tf.add(
+      tf.slice(scores.entropy, 0, pairs.length),
+      tf.slice(scores.entropy, pairs.length, pairs.length),
+    );
+    const figures = tf.stack([
+      tf.sum(output.losses),
+      tf.sum(output.chosenRewards),
+      tf.sum(output.rejectedRewards),
+      tf.sum(tf.cast(tf.greater(margins, 0), 'float32')),
+      tf.sum(margins),
+      tf.sum(input.policy.chosen),
+      tf.sum(input.policy.rejected),
+      tf.mul(tf.sum(rowEntropy), 0.5),
+    ]) as tf.Tensor1D;
+    return { loss: tf.sum(output.losses), figures };
+  }
+
+  /** One optimizer step over some micro-batches; returns its metrics line. */
+  private step(
+    step: number,
+    total: number,
+    epoch: number,
+    micro: readonly number[][],
+  ): MetricsRecord {
+    const started = performance.now();
+    const pairCount = micro.reduce((sum, indices) => sum + indices.length, 0);
+    const reference = this.reference?.train;
+    const sums = new Float64Array(batchFigures.length);
+    let gradients: tf.Tensor[] | undefined;
+
+    for (const indices of micro) {
+      const pairs = indices.map((i) => this.data.train[i] as TokenizedPair);
+      let figures: tf.Tensor1D | undefined;
+      const { value, grads } = tf.variableGrads(() => {
+        const result = this.lossAndFigures(pairs, indices, reference);
+        figures = tf.keep(result.figures);
+        return tf.div(result.loss, pairCount) as tf.Scalar;
+      }, this.variables);
+      value.dispose();
+
+      const ordered = this.variables.map((variable) => grads[variable.name] as tf.Tensor);
+      if (gradients === undefined) gradients = ordered;
+      else {
+        const previous = gradients;
+        gradients = tf.tidy(() =>
+          previous.map((gradient, i) => tf.add(gradient, ordered[i] as tf.Tensor)),
+        );
+        tf.dispose([...previous, ...ordered]);
+      }
+      (figures?.dataSync() ?? []).forEach((value, i) => {
+        sums[i] = (sums[i] ?? 0) + value;
+      });
+      figures?.dispose();
+    }
+
+    const finalGradients = gradients ?? [];
+    const norm = tf.tidy(() =>
+      Math.sqrt(
+        finalGradients.reduce(
+          (sum, gradient) => sum + (tf.sum(tf.square(gradient)).dataSync()[0] ?? 0),
+          0,
+        ),
+      ),
+    );
+    const { clipNorm } = this.settings.training;
+    const scale = clipNorm !== undefined && norm > clipNorm ? clipNorm / norm : 1;
+    const learningRate = learningRateAt(step, total, this.settings.training);
+    this.optimizer.apply(finalGradients, learningRate, scale);
+    tf.dispose(finalGradients);
+
+    const seconds = (performance.now() - started) / 1000;
+    const record: Record<string, number> = { step, epoch };
+    batchFigures.forEach((name, i) => {
+      record[name] = (sums[i] ?? 0) / pairCount;
+    });
+    record.grad_norm = norm;
+    record.learning_rate = learningRate;
+    record.pairs_per_second = pairCount / seconds;
+    return record as MetricsRecord;
+  }
+
+  /** Loss and reward figures on the held-out pairs, logged with an `eval/` prefix. */
+  private async evaluate(step: number): Promise<void> {
+    const pairs = this.data.eval;
+    if (pairs.length === 0) return;
+    const { batchSize } = this.settings.training;
+    const sums = new Float64Array(batchFigures.length);
+
+    for (let start = 0; start < pairs.length; start += batchSize) {
+      const indices = pairs.slice(start, start + batchSize).map((_, k) => start + k);
+      const batch = indices.map((i) => pairs[i] as TokenizedPair);
+      const figures = tf.tidy(
+        () => this.lossAndFigures(batch, indices, this.reference?.eval).figures,
+      );
+      figures.dataSync().forEach((value, i) => {
+        sums[i] = (sums[i] ?? 0) + value;
+      });
+      figures.dispose();
+    }
+
+    const record: Record<string, number> = { step };
+    batchFigures.forEach((name, i) => {
+      record[`eval/${name}`] = (sums[i] ?? 0) / pairs.length;
+    });
+    await this.metrics.append(record as MetricsRecord);
+    this.progress.event(
+      `eval at step ${step}: loss ${record['eval/loss']?.toFixed(4)}, ` +
+        `accuracy ${record['eval/rewards/accuracies']?.toFixed(3)}`,
+    );
+  }
+
+  dispose(): void {
+    this.optimizer.dispose();
+  }
+}

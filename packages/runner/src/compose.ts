@@ -101,6 +101,45 @@ async function loadInitialWeights(
   logger.info(`policy initialised from ${checkpoint}`);
 }
 
+/** A run's datasets and its policy, created from their plugins. */
+export interface RunParts {
+  readonly trainDataset: PreferenceDataset;
+  readonly evalDataset: PreferenceDataset | undefined;
+  readonly policy: Policy;
+}
+
+/**
+ * Creates the datasets and the policy a config names, the policy started
+ * from another run's weights when the config says `init`.
+ */
+export async function createRunParts(
+  config: RunConfig,
+  registry: PluginRegistry,
+  context: PluginContext,
+): Promise<RunParts> {
+  const createDataset = (choice: PluginChoice) =>
+    registry
+      .resolve('dataset', choice.name)
+      .create(choice.options, context) as Promise<PreferenceDataset>;
+  const trainDataset = await createDataset(config.data.train);
+  const evalDataset =
+    config.data.eval === undefined ? undefined : await createDataset(config.data.eval);
+  if (
+    evalDataset !== undefined &&
+    evalDataset.tokenizer.vocabularySize !== trainDataset.tokenizer.vocabularySize
+  ) {
+    throw new UserError('data.eval: its tokenizer differs from that of data.train');
+  }
+
+  const policy = (await registry
+    .resolve('policy', config.policy.name)
+    .create(config.policy.options, { ...context, tokenizer: trainDataset.tokenizer })) as Policy;
+  if (config.init !== undefined) {
+    await loadInitialWeights(policy, config.init, context.baseDirectory, context.logger);
+  }
+  return { trainDataset, evalDataset, policy };
+}
+
 /**
  * Builds a run in its own child container: backend, datasets, policy
  * (optionally started from another run's weights), objective, and the
@@ -116,28 +155,13 @@ export async function composeRun(
   const { logger, baseDirectory, runDirectory } = environment;
   await selectBackend(config.backend, logger);
   const context: PluginContext = { logger, seed: config.seed, baseDirectory };
-
-  const createDataset = (choice: PluginChoice) =>
-    registry
-      .resolve('dataset', choice.name)
-      .create(choice.options, context) as Promise<PreferenceDataset>;
-  const trainDataset = await createDataset(config.data.train);
+  const { trainDataset, evalDataset, policy } = await createRunParts(config, registry, context);
   const tokenizer = trainDataset.tokenizer;
-
-  const policy = (await registry
-    .resolve('policy', config.policy.name)
-    .create(config.policy.options, { ...context, tokenizer })) as Policy;
-  if (config.init !== undefined)
-    await loadInitialWeights(policy, config.init, baseDirectory, logger);
 
   const limits = { contextLength: policy.contextLength };
   let train = await collect(trainDataset.pairs(limits));
   let held: TokenizedPair[] = [];
-  if (config.data.eval !== undefined) {
-    const evalDataset = await createDataset(config.data.eval);
-    if (evalDataset.tokenizer.vocabularySize !== tokenizer.vocabularySize) {
-      throw new UserError('data.eval: its tokenizer differs from that of data.train');
-    }
+  if (evalDataset !== undefined) {
     held = await collect(evalDataset.pairs(limits));
   } else if (config.data.evalFraction > 0) {
     const order = shuffled(

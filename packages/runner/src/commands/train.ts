@@ -1,18 +1,12 @@
 import { existsSync } from 'node:fs';
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
-import {
-  type Logger,
-  OptionsError,
-  type PluginRegistry,
-  type Policy,
-  UserError,
-} from '@prefopt/core';
+import { type Logger, type Policy, UserError } from '@prefopt/core';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
-import { createBuiltinRegistry } from '../builtins.js';
 import { composeRun, configDigest, rawConfig } from '../compose.js';
-import { readConfigFile, registerPlugins } from '../config.js';
-import { applyOverride, parseRunConfig, type RunConfig } from '../run-config.js';
+import { readConfigFile } from '../config.js';
+import { applyOverride } from '../run-config.js';
+import { type OpenedRun, openRun, validateConfig, writeRunFile } from '../run-directory.js';
 import { Tokens } from '../tokens.js';
 import { writeFileAtomic } from '../training/files.js';
 import type { Progress } from '../training/progress.js';
@@ -35,53 +29,10 @@ export interface TrainEnvironment {
   readonly signal?: AbortSignal;
 }
 
-/** The run-level facts kept beside config.json, to resume a run from anywhere. */
-interface RunFile {
-  readonly baseDirectory: string;
-}
-
-interface Resolved {
-  readonly config: RunConfig;
-  readonly registry: PluginRegistry;
-  readonly baseDirectory: string;
-  readonly runDirectory: string;
-}
-
-async function validated(
-  raw: Record<string, unknown>,
-  source: string,
-  baseDirectory: string,
-): Promise<{ config: RunConfig; registry: PluginRegistry }> {
-  const registry = createBuiltinRegistry().createChild();
-  try {
-    const plugins = Array.isArray(raw.plugins) ? (raw.plugins as unknown[]) : [];
-    if (plugins.every((p) => typeof p === 'string')) {
-      await registerPlugins(plugins as string[], baseDirectory, registry);
-    }
-    return { config: parseRunConfig(raw, registry), registry };
-  } catch (error) {
-    if (error instanceof OptionsError) throw new UserError(`${source}: ${error.message}`);
-    throw error;
-  }
-}
-
-async function readJson<T>(path: string, what: string): Promise<T> {
-  try {
-    return JSON.parse(await readFile(path, 'utf8')) as T;
-  } catch {
-    throw new UserError(`${path}: cannot read the ${what}; is this a prefopt run directory?`);
-  }
-}
-
-async function resolveRun(args: TrainArguments): Promise<Resolved> {
+async function resolveRun(args: TrainArguments): Promise<OpenedRun> {
   if (args.resume !== undefined) {
-    const runDirectory = resolve(args.resume);
-    const saved = await readJson<Record<string, unknown>>(
-      join(runDirectory, 'config.json'),
-      'run config',
-    );
-    const { baseDirectory } = await readJson<RunFile>(join(runDirectory, 'run.json'), 'run file');
-    const run = await validated(saved, join(runDirectory, 'config.json'), baseDirectory);
+    const run = await openRun(args.resume);
+    const { runDirectory } = run;
 
     if (args.config !== undefined || (args.set ?? []).length > 0) {
       const given = await fromFile(args);
@@ -92,13 +43,12 @@ async function resolveRun(args: TrainArguments): Promise<Resolved> {
         );
       }
     }
-    return { ...run, baseDirectory, runDirectory };
+    return run;
   }
-  const given = await fromFile(args);
-  return given;
+  return fromFile(args);
 }
 
-async function fromFile(args: TrainArguments): Promise<Resolved> {
+async function fromFile(args: TrainArguments): Promise<OpenedRun> {
   if (args.config === undefined)
     throw new UserError('train: give --config FILE, or --resume RUN_DIR');
   const file = await readConfigFile(args.config);
@@ -107,7 +57,7 @@ async function fromFile(args: TrainArguments): Promise<Resolved> {
     applyOverride(raw, assignment, (text) => parseYaml(text));
 
   const baseDirectory = dirname(resolve(file.path));
-  const run = await validated(raw, file.path, baseDirectory);
+  const run = await validateConfig(raw, file.path, baseDirectory);
   const name = basename(file.path, extname(file.path));
   const runDirectory = resolve(run.config.output ?? join('runs', name));
   return { ...run, baseDirectory, runDirectory };
@@ -139,8 +89,7 @@ export async function train(args: TrainArguments, environment: TrainEnvironment)
       join(runDirectory, 'config.json'),
       `${JSON.stringify(rawConfig(config), null, 2)}\n`,
     );
-    const runFile: RunFile = { baseDirectory };
-    await writeFileAtomic(join(runDirectory, 'run.json'), `${JSON.stringify(runFile, null, 2)}\n`);
+    await writeRunFile(runDirectory, { baseDirectory });
   }
 
   const container = await composeRun(config, registry, {

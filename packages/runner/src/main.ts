@@ -9,6 +9,7 @@ import {
   UserError,
 } from '@prefopt/core';
 import { createBuiltinRegistry } from './builtins.js';
+import { evaluate } from './commands/evaluate.js';
 import { formatPluginList, listPlugins } from './commands/list.js';
 import { train } from './commands/train.js';
 import { readConfigFile, registerConfigPlugins } from './config.js';
@@ -36,6 +37,11 @@ Usage:
       --dry-run validates everything and prints the resolved config.
       Ctrl-C (or SIGTERM) finishes the step, writes a checkpoint and exits
       with 130 (143); --resume RUN_DIR continues exactly where it stopped.
+  prefopt eval --run RUN_DIR | --config FILE [--samples N] [--max-tokens N] [--limit N] [--seed N]
+      Grade the policy's own answers on a task with checkable answers
+      (arithmetic): greedy accuracy, accuracy at temperature 1, pass@k
+      (unbiased), distinct answers per prompt and entropy. For a run, the
+      figures also go to RUN_DIR/eval.json. Defaults: 16 samples, 8 tokens.
   prefopt list [--config FILE] [--json]
       List the objectives, policies and datasets, each with its options.
       With --config, also those of the modules the config names under plugins:.
@@ -54,6 +60,14 @@ const commandOptions = {
     set: { type: 'string', multiple: true },
     'dry-run': { type: 'boolean' },
     resume: { type: 'string' },
+  },
+  eval: {
+    run: { type: 'string' },
+    config: { type: 'string' },
+    samples: { type: 'string' },
+    'max-tokens': { type: 'string' },
+    limit: { type: 'string' },
+    seed: { type: 'string' },
   },
   list: { config: { type: 'string' }, json: { type: 'boolean' } },
   backend: { backend: { type: 'string' } },
@@ -75,10 +89,25 @@ function parse(command: Command, args: string[]) {
       set?: string[];
       'dry-run'?: boolean;
       resume?: string;
+      run?: string;
+      samples?: string;
+      'max-tokens'?: string;
+      limit?: string;
+      seed?: string;
     };
   } catch (error) {
     throw new UserError(`${command}: ${(error as Error).message.split('\n')[0]}`);
   }
+}
+
+/** A whole number given as a flag, at least `least`. */
+function integerFlag(flag: string, text: string | undefined, least: number): number | undefined {
+  if (text === undefined) return undefined;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < least) {
+    throw new UserError(`--${flag}: must be an integer >= ${least}, got ${JSON.stringify(text)}`);
+  }
+  return value;
 }
 
 function terminalLogger(terminal: Terminal): Logger {
@@ -121,6 +150,23 @@ async function run(argv: string[], terminal: Terminal, session: Session): Promis
         progress: (logEvery) => streamProgress(terminal.stderr, logEvery),
         print: (text) => terminal.stdout.write(text),
         ...(session.signal === undefined ? {} : { signal: session.signal }),
+      },
+    );
+  } else if (name === 'eval') {
+    const limit = integerFlag('limit', values.limit, 1);
+    const seed = integerFlag('seed', values.seed, 0);
+    return evaluate(
+      {
+        ...(values.run === undefined ? {} : { run: values.run }),
+        ...(values.config === undefined ? {} : { config: values.config }),
+        samples: integerFlag('samples', values.samples, 1) ?? 16,
+        maxTokens: integerFlag('max-tokens', values['max-tokens'], 1) ?? 8,
+        ...(limit === undefined ? {} : { limit }),
+        ...(seed === undefined ? {} : { seed }),
+      },
+      {
+        logger: terminalLogger(terminal),
+        print: (text) => terminal.stdout.write(text),
       },
     );
   } else if (name === 'list') {

@@ -83,6 +83,15 @@ export async function train(args: TrainArguments, environment: TrainEnvironment)
         'or set output to a new directory',
     );
   }
+
+  // The data is read, and the reference scored, before the run is recorded,
+  // so a bad data line leaves no half-made run behind.
+  const container = await composeRun(config, registry, {
+    logger: environment.logger,
+    progress: environment.progress(config.training.logEvery),
+    baseDirectory,
+    runDirectory,
+  });
   await mkdir(runDirectory, { recursive: true });
   if (!hasRun) {
     await writeFileAtomic(
@@ -91,13 +100,6 @@ export async function train(args: TrainArguments, environment: TrainEnvironment)
     );
     await writeRunFile(runDirectory, { baseDirectory });
   }
-
-  const container = await composeRun(config, registry, {
-    logger: environment.logger,
-    progress: environment.progress(config.training.logEvery),
-    baseDirectory,
-    runDirectory,
-  });
   const trainer = container.resolve(Trainer);
   try {
     const result = await trainer.train(environment.signal);

@@ -1,7 +1,9 @@
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { tf } from '@prefopt/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { train } from '../../src/commands/train.js';
@@ -215,8 +217,12 @@ describe('prefopt train user errors', () => {
       stderr: { write: (text: string) => (stderr += text) },
     });
     expect(code).toBe(2);
-    expect(stderr.trimEnd().split('\n')).toHaveLength(1);
-    return stderr.trimEnd();
+    // Event lines (the backend chosen, say) may come first; the error is one line, the last.
+    const lines = stderr.trimEnd().split('\n');
+    expect(
+      lines.slice(0, -1).every((line) => /^prefopt: (backend|data|reference)/.test(line)),
+    ).toBe(true);
+    return lines.at(-1) ?? '';
   }
 
   it('names the key path of a bad option before any work starts', async () => {
@@ -227,6 +233,27 @@ describe('prefopt train user errors', () => {
     const output = join(directory, 'bad-alpha');
     expect(await failure('train', '--config', config, '--set', `output=${output}`)).toBe(
       `prefopt: ${config}: objective.alpha: must be number > 0, got 0`,
+    );
+    expect(existsSync(output)).toBe(false);
+  });
+
+  it('stops at a bad data line with file:line, leaving no run directory', async () => {
+    const data = join(directory, 'pairs.jsonl');
+    await writeFile(
+      data,
+      '{"prompt": "1+1=", "chosen": "2", "rejected": "3"}\n{"prompt": "2+2=", "chosen": "4"}\n',
+    );
+    const config = await writeConfig(
+      'bad-data',
+      `objective: dpo
+policy: { name: transformer, layers: 1, width: 8, heads: 2, contextLength: 12 }
+data: { train: { name: jsonl, path: pairs.jsonl } }
+training: { steps: 1, batchSize: 1 }
+`,
+    );
+    const output = join(directory, 'bad-data');
+    expect(await failure('train', '--config', config, '--set', `output=${output}`)).toBe(
+      `prefopt: ${data}:2: rejected: missing`,
     );
     expect(existsSync(output)).toBe(false);
   });
@@ -355,5 +382,47 @@ describe('prefopt eval', () => {
     expect(neither.stderr).toBe(
       'prefopt: eval: give --run RUN_DIR or --config FILE (one of them)\n',
     );
+  });
+});
+
+describe('prefopt train with real signals', () => {
+  const cli = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
+
+  it.each([
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+  ] as const)('finishes the step on %s, checkpoints, and exits %i', async (signal, code) => {
+    expect(existsSync(cli), 'build first: pnpm build').toBe(true);
+    const config = await writeConfig(
+      `signal-${signal}`,
+      banditConfig(1_000_000).replace('evalEvery: 3', 'evalEvery: 0'),
+    );
+    const output = join(directory, `signal-${signal}`);
+    const child = spawn(process.execPath, [
+      cli,
+      'train',
+      '--config',
+      config,
+      '--set',
+      `output=${output}`,
+    ]);
+    let stderr = '';
+    const exited = new Promise<number | null>((done) => child.on('exit', done));
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+      // Signal once training is under way: the first progress line is out.
+      if (stderr.includes('step 10/') && !child.killed) child.kill(signal);
+    });
+
+    expect(await exited).toBe(code);
+    expect(stderr).toContain(`${signal}: finishing the step and writing a checkpoint`);
+    const latest = JSON.parse(await readFile(join(output, 'checkpoints', 'latest.json'), 'utf8'));
+    const state = JSON.parse(
+      await readFile(join(output, 'checkpoints', latest.checkpoint, 'state.json'), 'utf8'),
+    );
+    const steps = (await metrics(output)).map((record) => record.step ?? 0);
+    expect(state.complete).toBe(false);
+    expect(state.step).toBe(Math.max(...steps));
+    expect(state.step).toBeGreaterThanOrEqual(10);
   });
 });

@@ -135,7 +135,12 @@ export async function createRunParts(
     .resolve('policy', config.policy.name)
     .create(config.policy.options, { ...context, tokenizer: trainDataset.tokenizer })) as Policy;
   if (config.init !== undefined) {
-    await loadInitialWeights(policy, config.init, context.baseDirectory, context.logger);
+    await loadInitialWeights(policy, config.init, context.baseDirectory, context.logger).catch(
+      (error: unknown) => {
+        policy.dispose();
+        throw error;
+      },
+    );
   }
   return { trainDataset, evalDataset, policy };
 }
@@ -156,61 +161,67 @@ export async function composeRun(
   await selectBackend(config.backend, logger);
   const context: PluginContext = { logger, seed: config.seed, baseDirectory };
   const { trainDataset, evalDataset, policy } = await createRunParts(config, registry, context);
-  const tokenizer = trainDataset.tokenizer;
+  try {
+    const tokenizer = trainDataset.tokenizer;
 
-  const limits = { contextLength: policy.contextLength };
-  let train = await collect(trainDataset.pairs(limits));
-  let held: TokenizedPair[] = [];
-  if (evalDataset !== undefined) {
-    held = await collect(evalDataset.pairs(limits));
-  } else if (config.data.evalFraction > 0) {
-    const order = shuffled(
-      train.map((_, i) => i),
-      seededRandom(deriveSeed(config.seed, 'eval-split')),
-    );
-    const count = Math.round(train.length * config.data.evalFraction);
-    const heldOut = new Set(order.slice(0, count));
-    held = train.filter((_, i) => heldOut.has(i));
-    train = train.filter((_, i) => !heldOut.has(i));
-  }
-  if (train.length === 0) throw new UserError('data.train: the dataset has no pairs');
-  logger.info(`data: ${train.length} training pairs, ${held.length} held out`);
+    const limits = { contextLength: policy.contextLength };
+    let train = await collect(trainDataset.pairs(limits));
+    let held: TokenizedPair[] = [];
+    if (evalDataset !== undefined) {
+      held = await collect(evalDataset.pairs(limits));
+    } else if (config.data.evalFraction > 0) {
+      const order = shuffled(
+        train.map((_, i) => i),
+        seededRandom(deriveSeed(config.seed, 'eval-split')),
+      );
+      const count = Math.round(train.length * config.data.evalFraction);
+      const heldOut = new Set(order.slice(0, count));
+      held = train.filter((_, i) => heldOut.has(i));
+      train = train.filter((_, i) => !heldOut.has(i));
+    }
+    if (train.length === 0) throw new UserError('data.train: the dataset has no pairs');
+    logger.info(`data: ${train.length} training pairs, ${held.length} held out`);
 
-  const objective = (await registry
-    .resolve('objective', config.objective.name)
-    .create(config.objective.options, context)) as Objective;
+    const objective = (await registry
+      .resolve('objective', config.objective.name)
+      .create(config.objective.options, context)) as Objective;
 
-  let reference: RunReference = null;
-  if (objective.usesReference) {
-    const snapshot = policy.snapshot();
-    const cache = new ReferenceCache();
-    const options = {
-      batchSize: config.training.referenceBatchSize,
-      directory: runDirectory,
-      logger,
+    let reference: RunReference = null;
+    if (objective.usesReference) {
+      const snapshot = policy.snapshot();
+      const cache = new ReferenceCache();
+      const options = {
+        batchSize: config.training.referenceBatchSize,
+        directory: runDirectory,
+        logger,
+      };
+      const empty = { chosen: new Float32Array(0), rejected: new Float32Array(0) };
+      reference = {
+        train: await cache.logProbs(snapshot, train, tokenizer, options),
+        eval: held.length === 0 ? empty : await cache.logProbs(snapshot, held, tokenizer, options),
+      };
+      snapshot.dispose();
+    }
+
+    const data: RunData = { tokenizer, train, eval: held };
+    const settings: TrainerSettings = {
+      training: config.training,
+      seed: config.seed,
+      configDigest: configDigest(config),
     };
-    const empty = { chosen: new Float32Array(0), rejected: new Float32Array(0) };
-    reference = {
-      train: await cache.logProbs(snapshot, train, tokenizer, options),
-      eval: held.length === 0 ? empty : await cache.logProbs(snapshot, held, tokenizer, options),
-    };
-    snapshot.dispose();
+    const container = registry.container;
+    container.register(Tokens.Objective, { useValue: objective });
+    container.register(Tokens.Policy, { useValue: policy });
+    container.register(Tokens.Reference, { useValue: reference });
+    container.register(Tokens.Data, { useValue: data });
+    container.register(Tokens.Settings, { useValue: settings });
+    container.register(Tokens.Logger, { useValue: logger });
+    container.register(Tokens.Progress, { useValue: environment.progress });
+    container.register(Tokens.RunDirectory, { useValue: runDirectory });
+    return container;
+  } catch (error) {
+    // Variable names are global in tfjs: a run that fails must free its policy's.
+    policy.dispose();
+    throw error;
   }
-
-  const data: RunData = { tokenizer, train, eval: held };
-  const settings: TrainerSettings = {
-    training: config.training,
-    seed: config.seed,
-    configDigest: configDigest(config),
-  };
-  const container = registry.container;
-  container.register(Tokens.Objective, { useValue: objective });
-  container.register(Tokens.Policy, { useValue: policy });
-  container.register(Tokens.Reference, { useValue: reference });
-  container.register(Tokens.Data, { useValue: data });
-  container.register(Tokens.Settings, { useValue: settings });
-  container.register(Tokens.Logger, { useValue: logger });
-  container.register(Tokens.Progress, { useValue: environment.progress });
-  container.register(Tokens.RunDirectory, { useValue: runDirectory });
-  return container;
 }

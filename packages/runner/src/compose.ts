@@ -12,6 +12,7 @@ import {
   selectBackend,
   shuffled,
   type TokenizedPair,
+  tf,
   UserError,
 } from '@prefopt/core';
 import { ReferenceCache } from '@prefopt/policies';
@@ -73,23 +74,28 @@ export interface RunEnvironment {
   readonly runDirectory: string;
 }
 
-async function loadInitialWeights(
+/**
+ * Sets a policy's weights to the final ones of another run. `key` names the
+ * config key that asked for it, for errors.
+ */
+async function loadRunWeights(
   policy: Policy,
   directory: string,
   baseDirectory: string,
   logger: Logger,
+  key: 'init' | 'reference.run',
 ) {
   const runDirectory = resolve(baseDirectory, directory);
   const checkpoint = await new CheckpointStore(runDirectory).latestDirectory();
   if (checkpoint === undefined) {
-    throw new UserError(`init: ${runDirectory} has no checkpoint to start from`);
+    throw new UserError(`${key}: ${runDirectory} has no checkpoint to load`);
   }
   const weights = await readWeights(checkpoint, 'policy');
   for (const variable of policy.variables) {
     const saved = weights[variable.name];
     if (saved === undefined || saved.shape.join() !== variable.shape.join()) {
       throw new UserError(
-        `init: ${checkpoint} has no weights of shape [${variable.shape}] for ${variable.name}; ` +
+        `${key}: ${checkpoint} has no weights of shape [${variable.shape}] for ${variable.name}; ` +
           'the policy options must match that run',
       );
     }
@@ -98,7 +104,36 @@ async function loadInitialWeights(
   Object.values(weights).forEach((tensor) => {
     tensor.dispose();
   });
-  logger.info(`policy initialised from ${checkpoint}`);
+  logger.info(`${key === 'init' ? 'policy' : 'reference'} weights from ${checkpoint}`);
+}
+
+/**
+ * The frozen reference model: a snapshot of the starting policy, or of the
+ * final policy of the run that `reference.run` names.
+ */
+async function referenceSnapshot(
+  policy: Policy,
+  config: RunConfig,
+  context: PluginContext,
+): Promise<Policy> {
+  if (config.reference.run === undefined) return policy.snapshot();
+
+  const starting = policy.variables.map((variable) => tf.clone(variable));
+  try {
+    await loadRunWeights(
+      policy,
+      config.reference.run,
+      context.baseDirectory,
+      context.logger,
+      'reference.run',
+    );
+    return policy.snapshot();
+  } finally {
+    policy.variables.forEach((variable, i) => {
+      variable.assign(starting[i] as tf.Tensor);
+    });
+    tf.dispose(starting);
+  }
 }
 
 /** A run's datasets and its policy, created from their plugins. */
@@ -135,7 +170,7 @@ export async function createRunParts(
     .resolve('policy', config.policy.name)
     .create(config.policy.options, { ...context, tokenizer: trainDataset.tokenizer })) as Policy;
   if (config.init !== undefined) {
-    await loadInitialWeights(policy, config.init, context.baseDirectory, context.logger).catch(
+    await loadRunWeights(policy, config.init, context.baseDirectory, context.logger, 'init').catch(
       (error: unknown) => {
         policy.dispose();
         throw error;
@@ -188,10 +223,10 @@ export async function composeRun(
 
     let reference: RunReference = null;
     if (objective.usesReference) {
-      const snapshot = policy.snapshot();
+      const snapshot = await referenceSnapshot(policy, config, context);
       const cache = new ReferenceCache();
       const options = {
-        batchSize: config.training.referenceBatchSize,
+        batchSize: config.reference.batchSize,
         directory: runDirectory,
         logger,
       };

@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
   type BackendName,
@@ -13,6 +14,7 @@ import { evaluate } from './commands/evaluate.js';
 import { formatPluginList, listPlugins } from './commands/list.js';
 import { train } from './commands/train.js';
 import { readConfigFile, registerConfigPlugins } from './config.js';
+import { runFiles, writeReport } from './report/index.js';
 import { streamProgress } from './training/progress.js';
 
 /** Where the command line writes: its results, and its events and errors. */
@@ -42,6 +44,9 @@ Usage:
       (arithmetic): greedy accuracy, accuracy at temperature 1, pass@k
       (unbiased), distinct answers per prompt and entropy. For a run, the
       figures also go to RUN_DIR/eval.json. Defaults: 16 samples, 8 tokens.
+  prefopt report RUN_DIR
+      Draw a run: loss, reward margin, accuracy and entropy against step in
+      RUN_DIR/report.svg, and a short summary in RUN_DIR/report.md.
   prefopt list [--config FILE] [--json]
       List the objectives, policies and datasets, each with its options.
       With --config, also those of the modules the config names under plugins:.
@@ -69,6 +74,7 @@ const commandOptions = {
     limit: { type: 'string' },
     seed: { type: 'string' },
   },
+  report: {},
   list: { config: { type: 'string' }, json: { type: 'boolean' } },
   backend: { backend: { type: 'string' } },
   help: {},
@@ -82,7 +88,15 @@ function isCommand(name: string): name is Command {
 
 function parse(command: Command, args: string[]) {
   try {
-    return parseArgs({ args, options: commandOptions[command], strict: true }).values as {
+    const allowPositionals = command === 'report';
+    const parsed = parseArgs({
+      args,
+      options: commandOptions[command],
+      strict: true,
+      allowPositionals,
+    });
+    return { ...parsed.values, positionals: parsed.positionals } as {
+      positionals: string[];
       config?: string;
       json?: boolean;
       backend?: string;
@@ -168,6 +182,15 @@ async function run(argv: string[], terminal: Terminal, session: Session): Promis
         logger: terminalLogger(terminal),
         print: (text) => terminal.stdout.write(text),
       },
+    );
+  } else if (name === 'report') {
+    const [runDirectory, ...extra] = values.positionals;
+    if (runDirectory === undefined || extra.length > 0) {
+      throw new UserError('report: give one run directory: prefopt report RUN_DIR');
+    }
+    await writeReport(runDirectory);
+    terminal.stdout.write(
+      `${join(runDirectory, runFiles.chart)}\n${join(runDirectory, runFiles.markdown)}\n`,
     );
   } else if (name === 'list') {
     const registry = createBuiltinRegistry().createChild();

@@ -79,15 +79,26 @@ export const trainingOptions = object({
     atLeast: 1,
     default: 10,
   }),
-  referenceBatchSize: number({
-    description: 'pairs per forward pass when scoring the reference once',
+});
+
+export type TrainingOptions = Infer<typeof trainingOptions>;
+
+export const referenceOptions = object({
+  run: optional(
+    string({
+      description:
+        'a run directory whose final policy is the reference (default: the starting policy)',
+    }),
+  ),
+  batchSize: number({
+    description: 'pairs per forward pass when scoring the reference, once per run',
     integer: true,
     atLeast: 1,
     default: 64,
   }),
 });
 
-export type TrainingOptions = Infer<typeof trainingOptions>;
+export type ReferenceOptions = Infer<typeof referenceOptions>;
 
 const topLevel = object({
   seed: number({
@@ -124,6 +135,7 @@ export interface RunConfig extends Infer<typeof topLevel> {
     readonly eval?: PluginChoice;
     readonly evalFraction: number;
   };
+  readonly reference: ReferenceOptions;
   readonly training: TrainingOptions;
 }
 
@@ -176,7 +188,7 @@ export function parseRunConfig(raw: Record<string, unknown>, registry: PluginReg
       throw new OptionsError(key, `unknown section (allowed: ${sections.join(', ')})`);
     }
   }
-  const { objective, policy, data, training, ...rest } = raw;
+  const { objective, policy, reference, data, training, ...rest } = raw;
   const top = topLevel.parse(rest, '');
 
   if (!isRecord(data))
@@ -209,6 +221,7 @@ export function parseRunConfig(raw: Record<string, unknown>, registry: PluginReg
         : { eval: choosePlugin(registry, 'dataset', data.eval, 'data.eval') }),
       evalFraction,
     },
+    reference: referenceOptions.parse(reference, 'reference'),
     training: parsedTraining,
   };
 }

@@ -3,8 +3,8 @@ import { join, resolve } from 'node:path';
 import { OptionsError, type PluginRegistry, UserError } from '@prefopt/core';
 import { createBuiltinRegistry } from './builtins.js';
 import { registerPlugins } from './config.js';
+import { writeFileAtomic } from './files.js';
 import { parseRunConfig, type RunConfig } from './run-config.js';
-import { writeFileAtomic } from './training/files.js';
 
 /** The run-level facts kept beside config.json, so a run can be reopened from anywhere. */
 export interface RunFile {

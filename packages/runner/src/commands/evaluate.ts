@@ -10,9 +10,9 @@ import {
 import { createRunParts } from '../compose.js';
 import { readConfigFile } from '../config.js';
 import { type AnswerEvaluation, evaluateAnswers } from '../evaluation/index.js';
+import { writeFileAtomic } from '../files.js';
 import { openRun, validateConfig } from '../run-directory.js';
 import { CheckpointStore, readWeights } from '../training/checkpoint.js';
-import { writeFileAtomic } from '../training/files.js';
 
 export interface EvaluateArguments {
   /** A run directory: its final policy is evaluated and eval.json written there. */

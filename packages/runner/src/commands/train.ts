@@ -5,10 +5,10 @@ import { type Logger, type Policy, UserError } from '@prefopt/core';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { composeRun, configDigest, rawConfig } from '../compose.js';
 import { readConfigFile } from '../config.js';
+import { writeFileAtomic } from '../files.js';
 import { applyOverride } from '../run-config.js';
 import { type OpenedRun, openRun, validateConfig, writeRunFile } from '../run-directory.js';
 import { Tokens } from '../tokens.js';
-import { writeFileAtomic } from '../training/files.js';
 import type { Progress } from '../training/progress.js';
 import { Trainer } from '../training/trainer.js';
 

@@ -1,7 +1,7 @@
 import { mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { tf, UserError } from '@prefopt/core';
-import { writeFileAtomic } from './files.js';
+import { writeFileAtomic } from '../files.js';
 
 /** Where a run stands: enough, with the config, to continue it exactly. */
 export interface TrainingState {

@@ -1,6 +1,6 @@
 import { appendFile, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFileAtomic } from './files.js';
+import { writeFileAtomic } from '../files.js';
 
 /** One line of metrics.jsonl: the step and named figures. */
 export type MetricsRecord = { readonly step: number } & Readonly<Record<string, number>>;

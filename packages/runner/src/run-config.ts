@@ -147,6 +147,7 @@ const sections = [
   'output',
   'objective',
   'policy',
+  'reference',
   'data',
   'training',
 ];

@@ -92,7 +92,7 @@ describe('prefopt help and --version', () => {
 describe('user errors exit 2 with one line', () => {
   it('an unknown command lists the commands', async () => {
     expect(await userError('trian')).toBe(
-      "prefopt: unknown command 'trian' (commands: train, list, backend, help; see prefopt help)",
+      "prefopt: unknown command 'trian' (commands: train, eval, report, list, backend, help; see prefopt help)",
     );
   });
 

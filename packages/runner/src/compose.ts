@@ -221,7 +221,7 @@ export async function composeRun(
       .resolve('objective', config.objective.name)
       .create(config.objective.options, context)) as Objective;
 
-    let reference: RunReference = null;
+    let reference: RunReference = {};
     if (objective.usesReference) {
       const snapshot = await referenceSnapshot(policy, config, context);
       const cache = new ReferenceCache();

@@ -25,11 +25,11 @@ export interface RunData {
   readonly eval: readonly TokenizedPair[];
 }
 
-/** The reference model's cached log-probs; null for a reference-free objective. */
-export type RunReference = {
-  readonly train: ReferenceLogProbs;
-  readonly eval: ReferenceLogProbs;
-} | null;
+/** The reference model's cached log-probs; both absent for a reference-free objective. */
+export interface RunReference {
+  readonly train?: ReferenceLogProbs;
+  readonly eval?: ReferenceLogProbs;
+}
 
 /** How to train, and what identifies the run for checkpoints. */
 export interface TrainerSettings {

@@ -100,8 +100,9 @@ export async function train(args: TrainArguments, environment: TrainEnvironment)
     );
     await writeRunFile(runDirectory, { baseDirectory });
   }
-  const trainer = container.resolve(Trainer);
+  let trainer: Trainer | undefined;
   try {
+    trainer = container.resolve(Trainer);
     const result = await trainer.train(environment.signal);
     if (result.interrupted) {
       const reason = environment.signal?.reason;
@@ -113,7 +114,7 @@ export async function train(args: TrainArguments, environment: TrainEnvironment)
     environment.logger.info(`done: ${result.step} steps; run directory ${runDirectory}`);
     return 0;
   } finally {
-    trainer.dispose();
+    trainer?.dispose();
     container.resolve<Policy>(Tokens.Policy).dispose();
   }
 }

@@ -257,7 +257,7 @@ export class Trainer {
   ): MetricsRecord {
     const started = performance.now();
     const pairCount = micro.reduce((sum, indices) => sum + indices.length, 0);
-    const reference = this.reference?.train;
+    const reference = this.reference.train;
     const sums = new Float64Array(batchFigures.length);
     let gradients: tf.Tensor[] | undefined;
 
@@ -323,7 +323,7 @@ export class Trainer {
       const indices = pairs.slice(start, start + batchSize).map((_, k) => start + k);
       const batch = indices.map((i) => pairs[i] as TokenizedPair);
       const figures = tf.tidy(
-        () => this.lossAndFigures(batch, indices, this.reference?.eval).figures,
+        () => this.lossAndFigures(batch, indices, this.reference.eval).figures,
       );
       figures.dataSync().forEach((value, i) => {
         sums[i] = (sums[i] ?? 0) + value;

@@ -1,0 +1,102 @@
+import { copyFile, readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { streamProgress } from '../../src/training/progress.js';
+import { banditConfig, metrics, prefopt, run, temporaryDirectory, writeConfig } from './support.js';
+
+const directory = temporaryDirectory();
+const likelihood = fileURLToPath(new URL('../fixtures/plugins/likelihood.mjs', import.meta.url));
+
+describe('run options', () => {
+  it('skips the reference entirely for a reference-free objective from a plugin', async () => {
+    await copyFile(likelihood, join(directory.path, 'likelihood.mjs'));
+    const config = await writeConfig(
+      directory.path,
+      'free',
+      banditConfig(4)
+        .replace('objective: { name: hdpo, alpha: 0.8, beta: 0.5 }', 'objective: chosen-likelihood')
+        .concat('plugins: [./likelihood.mjs]\n'),
+    );
+    const output = join(directory.path, 'free');
+    expect(await run({ config, set: [`output=${output}`] })).toBe(0);
+
+    expect((await readdir(output)).filter((file) => file.startsWith('reference-'))).toEqual([]);
+    const losses = (await metrics(output)).flatMap((r) => (r.loss === undefined ? [] : [r.loss]));
+    expect(losses).toHaveLength(4);
+    // The chosen candidate's likelihood rises, so its per-token loss falls.
+    expect(losses[3]).toBeLessThan(losses[0] ?? 0);
+  });
+
+  it('takes the reference from another run with reference.run', async () => {
+    const first = join(directory.path, 'first');
+    await run({
+      config: await writeConfig(directory.path, 'first', banditConfig(6)),
+      set: [`output=${first}`],
+    });
+
+    // Starting from the trained run as reference, the policy's first implied
+    // rewards, beta (alpha log pi - log pi_ref), are no longer zero-margin.
+    const fresh = join(directory.path, 'fresh');
+    const againstFirst = join(directory.path, 'against-first');
+    const config = await writeConfig(directory.path, 'second', banditConfig(1));
+    await run({ config, set: [`output=${fresh}`] });
+    await run({ config, set: [`output=${againstFirst}`, `reference.run=${first}`] });
+    const [freshStep] = await metrics(fresh);
+    const [againstStep] = await metrics(againstFirst);
+    expect(freshStep?.['rewards/chosen']).not.toBe(againstStep?.['rewards/chosen']);
+    // The policy itself still starts where the config says: the same log-probs.
+    expect(againstStep?.['logps/chosen']).toBe(freshStep?.['logps/chosen']);
+  });
+
+  it('draws a report of a run, and names a directory that is not one', async () => {
+    const output = join(directory.path, 'first');
+    const result = await prefopt('report', output);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe(`${join(output, 'report.svg')}\n${join(output, 'report.md')}\n`);
+    expect(await readFile(join(output, 'report.md'), 'utf8')).toContain('| loss |');
+
+    const missing = await prefopt('report', join(directory.path, 'nowhere'));
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/^prefopt: .*nowhere.*\n$/);
+    expect((await prefopt('report')).stderr).toBe(
+      'prefopt: report: give one run directory: prefopt report RUN_DIR\n',
+    );
+  });
+});
+
+describe('progress display', () => {
+  const record = { loss: 0.5, 'rewards/accuracies': 0.75, pairs_per_second: 12.5 };
+
+  it('prints a plain line every few steps and at the last when not on a terminal', () => {
+    let text = '';
+    const progress = streamProgress({ write: (chunk: string) => (text += chunk) }, 2, () => 0);
+    for (let step = 1; step <= 5; step++) progress.step(step, 5, record);
+    progress.event('checkpoint at step 5');
+    expect(text.split('\n').filter(Boolean)).toEqual([
+      'prefopt: step 2/5 loss 0.5000 acc 0.75 12.5 pairs/s eta 0:00',
+      'prefopt: step 4/5 loss 0.5000 acc 0.75 12.5 pairs/s eta 0:00',
+      'prefopt: step 5/5 loss 0.5000 acc 0.75 12.5 pairs/s eta 0:00',
+      'prefopt: checkpoint at step 5',
+    ]);
+  });
+
+  it('redraws one bar in place on a terminal, clearing it for events', () => {
+    let text = '';
+    let now = 0;
+    const stream = { isTTY: true, write: (chunk: string) => (text += chunk) };
+    const progress = streamProgress(stream, 10, () => now);
+    now = 1000;
+    progress.step(1, 4, record);
+    now = 2000;
+    progress.step(2, 4, record);
+    progress.event('eval at step 2');
+    progress.end();
+    // Two steps in 2 s: 1 s a step, so 2 steps left take 0:02.
+    expect(text).toBe(
+      '[#####---------------] step 1/4 loss 0.5000 acc 0.75 12.5 pairs/s eta 0:03' +
+        '\r\u001b[2K[##########----------] step 2/4 loss 0.5000 acc 0.75 12.5 pairs/s eta 0:02' +
+        '\r\u001b[2Kprefopt: eval at step 2\n',
+    );
+  });
+});

@@ -92,6 +92,7 @@ async function measure(
       ),
       seed: 1,
       configDigest: 'bench',
+      config: {},
     },
   });
   run.register(Tokens.Logger, { useValue: silentLogger });

@@ -243,6 +243,7 @@ export async function composeRun(
       training: config.training,
       seed: config.seed,
       configDigest: configDigest(config),
+      config: rawConfig(config),
     };
     const container = registry.container;
     container.register(Tokens.Objective, { useValue: objective });

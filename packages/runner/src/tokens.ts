@@ -37,4 +37,6 @@ export interface TrainerSettings {
   readonly seed: number;
   /** Digest of the run config; a checkpoint from another config is refused. */
   readonly configDigest: string;
+  /** The run config as a config file would hold it, saved with each checkpoint. */
+  readonly config: Readonly<Record<string, unknown>>;
 }

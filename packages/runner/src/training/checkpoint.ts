@@ -68,8 +68,8 @@ export async function readWeights(directory: string, stem: string): Promise<tf.N
 /**
  * Checkpoints of one run, in `<run>/checkpoints/step-NNNNNNNN/`: the policy
  * weights (`policy.json` and `policy.bin`, a TensorFlow.js weights
- * manifest), the optimizer moments (`optimizer.json`, `optimizer.bin`) and
- * `state.json`. Each is written in a temporary directory that is renamed
+ * manifest), the optimizer moments (`optimizer.json`, `optimizer.bin`),
+ * `state.json` and the run's `config.json`. Each is written in a temporary directory that is renamed
  * into place, then `latest.json` is replaced in one step, so a crash at any
  * moment leaves the previous checkpoint whole. The newest two are kept.
  */
@@ -84,6 +84,7 @@ export class CheckpointStore {
     state: TrainingState,
     weights: { name: string; tensor: tf.Tensor }[],
     moments: { name: string; tensor: tf.Tensor }[],
+    config: Readonly<Record<string, unknown>>,
   ): Promise<string> {
     const name = directoryName(state.step);
     const staging = join(this.directory, `${name}.partial`);
@@ -94,6 +95,7 @@ export class CheckpointStore {
     await writeWeights(staging, 'policy', weights);
     await writeWeights(staging, 'optimizer', moments);
     await writeFileAtomic(join(staging, stateFile), `${JSON.stringify(state, null, 2)}\n`);
+    await writeFileAtomic(join(staging, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
 
     await rm(final, { recursive: true, force: true });
     await rename(staging, final);

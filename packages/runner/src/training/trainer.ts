@@ -185,7 +185,12 @@ export class Trainer {
   private async checkpoint(step: number, epoch: number, batch: number, complete: boolean) {
     const weights = this.variables.map((variable) => ({ name: variable.name, tensor: variable }));
     const state = { step, epoch, batch, configDigest: this.settings.configDigest, complete };
-    const directory = await this.checkpoints.save(state, weights, this.optimizer.moments());
+    const directory = await this.checkpoints.save(
+      state,
+      weights,
+      this.optimizer.moments(),
+      this.settings.config,
+    );
     this.progress.event(`checkpoint at step ${step}: ${directory}`);
   }
 

@@ -2,12 +2,14 @@ import { type AnyPlugin, PluginRegistry } from '@prefopt/core';
 import { datasetPlugins } from '@prefopt/datasets';
 import dpo from '@prefopt/objective-dpo';
 import hdpo from '@prefopt/objective-hdpo';
+import sft from '@prefopt/objective-sft';
 import { policyPlugins } from '@prefopt/policies';
 
 /** The plugins every run has without naming them under `plugins:`. */
 export const builtinPlugins: readonly AnyPlugin[] = [
   dpo,
   hdpo,
+  sft,
   ...policyPlugins,
   ...datasetPlugins,
 ];

@@ -76,10 +76,16 @@ export interface AnswerTask {
   prompts(): readonly string[];
   /** Whether a completion (decoded text, end token removed) answers the prompt correctly. */
   isCorrect(prompt: string, completion: string): boolean;
+  /** A correct completion of the prompt, as text. */
+  correctAnswer(prompt: string): string;
 }
 
 /** Whether a dataset can also grade answers. */
 export function isAnswerTask(value: object): value is AnswerTask {
   const candidate = value as Partial<AnswerTask>;
-  return typeof candidate.prompts === 'function' && typeof candidate.isCorrect === 'function';
+  return (
+    typeof candidate.prompts === 'function' &&
+    typeof candidate.isCorrect === 'function' &&
+    typeof candidate.correctAnswer === 'function'
+  );
 }

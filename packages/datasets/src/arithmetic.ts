@@ -41,6 +41,13 @@ export const arithmeticOptions = object({
     description: 'train (about 90% of prompts) or test (the held-out rest)',
     default: 'train',
   }),
+  flipRate: number({
+    description:
+      'share of pairs with the wrong answer chosen: label noise, or mixed demonstrations for sft',
+    atLeast: 0,
+    atMost: 1,
+    default: 0,
+  }),
 });
 
 export type ArithmeticOptions = Infer<typeof arithmeticOptions>;
@@ -100,8 +107,11 @@ function longestRowOf(prompt: string): number {
  * Pairs visit the split's prompts in a shuffled order, reshuffled each pass.
  *
  * Options: maxOperand >= 1 (default 20), operations (default + and *),
- * count pairs >= 1 (default 2000), split train or test (default train). The
- * seed fixes the order of prompts and the wrong answers.
+ * count pairs >= 1 (default 2000), split train or test (default train),
+ * flipRate in [0, 1] (default 0): the share of pairs whose wrong answer is
+ * chosen, as label noise, or, with the sft objective, to teach a reference
+ * model that spreads its mass over right and plausible wrong answers. The
+ * seed fixes the order of prompts, the wrong answers and the flips.
  */
 export class ArithmeticTask implements PreferenceDataset, AnswerTask {
   readonly name = 'arithmetic';
@@ -143,6 +153,11 @@ export class ArithmeticTask implements PreferenceDataset, AnswerTask {
     return [...this.splitPrompts];
   }
 
+  /** The correct answer as text, as a completion would write it. */
+  correctAnswer(prompt: string): string {
+    return String(this.answer(prompt));
+  }
+
   /** The correct answer to a prompt such as "12+7=". */
   answer(prompt: string): number {
     const { a, operation, b } = parsePrompt(prompt);
@@ -167,10 +182,14 @@ export class ArithmeticTask implements PreferenceDataset, AnswerTask {
       if (order.length === 0) order = shuffled(this.splitPrompts, random);
       const prompt = order.pop() as string;
       const { a, operation, b } = parsePrompt(prompt);
+      const right = this.tokenizer.encode(String(apply(a, operation, b)));
+      const wrong = this.tokenizer.encode(String(wrongAnswer(a, operation, b, random)));
+      // Draw only when flips are asked for, so other runs keep their streams.
+      const flipped = this.options.flipRate > 0 && random.next() < this.options.flipRate;
       yield {
         prompt: this.tokenizer.encode(prompt),
-        chosen: this.tokenizer.encode(String(apply(a, operation, b))),
-        rejected: this.tokenizer.encode(String(wrongAnswer(a, operation, b, random))),
+        chosen: flipped ? wrong : right,
+        rejected: flipped ? right : wrong,
       };
     }
   }

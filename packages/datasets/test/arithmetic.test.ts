@@ -9,6 +9,7 @@ const defaults: ArithmeticOptions = {
   operations: ['+', '*'],
   count: 2000,
   split: 'train',
+  flipRate: 0,
 };
 
 /** Bytes back to text with Node's Buffer, not the task's tokenizer. */
@@ -198,6 +199,24 @@ describe('the arithmetic task', () => {
     for (const pair of pairs) {
       const row = 1 + pair.prompt.length + Math.max(pair.chosen.length, pair.rejected.length) + 1;
       expect(row).toBeLessThanOrEqual(11);
+    }
+  });
+});
+
+describe('arithmetic with flipped preferences', () => {
+  it('chooses the wrong answer in about flipRate of pairs, and keeps streams when 0', async () => {
+    const flipped = new ArithmeticTask({ ...defaults, count: 1000, flipRate: 0.3 }, 4);
+    const pairs = await collect(flipped.pairs({ contextLength: 16 }));
+    const wrongChosen = pairs.filter((pair) => {
+      const prompt = flipped.tokenizer.decode(pair.prompt);
+      return !flipped.isCorrect(prompt, flipped.tokenizer.decode(pair.chosen));
+    });
+    // 1000 draws at 0.3: the standard deviation of the count is about 14.5.
+    expect(wrongChosen.length).toBeGreaterThan(300 - 60);
+    expect(wrongChosen.length).toBeLessThan(300 + 60);
+    for (const pair of wrongChosen) {
+      const prompt = flipped.tokenizer.decode(pair.prompt);
+      expect(flipped.tokenizer.decode(pair.rejected)).toBe(flipped.correctAnswer(prompt));
     }
   });
 });

@@ -136,6 +136,7 @@ describe('the arithmetic plugin', () => {
       operations: ['+', '*'],
       count: 2000,
       split: 'train',
+      flipRate: 0,
     });
     expect(optionsProblem(() => arithmetic.options.parse({ operations: [] }, 'dataset'))).toBe(
       'dataset.operations: must have at least 1 item(s), each one of +, *',

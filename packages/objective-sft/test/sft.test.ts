@@ -39,10 +39,10 @@ describe('SFT', () => {
     const gradient = tf.tidy(() =>
       Array.from(
         tf
-          .grad((chosen: tf.Tensor1D) =>
+          .grad((chosen: tf.Tensor) =>
             tf.sum(
               new SftObjective({ weight: 2 }).compute({
-                policy: { chosen, rejected: tf.zeros([2]) as tf.Tensor1D },
+                policy: { chosen: chosen as tf.Tensor1D, rejected: tf.zeros([2]) as tf.Tensor1D },
                 chosenTokens: tf.tensor1d([4, 1]),
                 rejectedTokens: tf.tensor1d([4, 1]),
               }).losses,

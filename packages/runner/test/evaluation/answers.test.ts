@@ -12,6 +12,7 @@ function capitalsTask(prompts: readonly string[]): AnswerTask {
     tokenizer,
     prompts: () => [...prompts],
     isCorrect: (prompt, completion) => completion === prompt.toUpperCase(),
+    correctAnswer: (prompt) => prompt.toUpperCase(),
   };
 }
 

@@ -9,7 +9,7 @@ import {
 } from '../../src/evaluation/index.js';
 
 const task = new ArithmeticTask(
-  { maxOperand: 3, operations: ['+', '*'], count: 1, split: 'train' },
+  { maxOperand: 3, operations: ['+', '*'], count: 1, split: 'train', flipRate: 0 },
   1,
 );
 const { tokenizer } = task;

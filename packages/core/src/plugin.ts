@@ -28,6 +28,8 @@ export interface PluginContext {
 export interface PolicyContext extends PluginContext {
   /** Its vocabulary size and special tokens fix the policy's input and output. */
   readonly tokenizer: Tokenizer;
+  /** The training data, for a policy that starts from what its task knows. */
+  readonly dataset?: PreferenceDataset;
 }
 
 /** The context each kind of plugin is created with. */

@@ -7,6 +7,7 @@ import {
   optional,
   type PolicyPlugin,
   string,
+  UserError,
 } from '@prefopt/core';
 import { LayersModelPolicy, loadLayersModelFile } from './layers-model.js';
 import { type TabularOptions, TabularPolicy, tabularOptions } from './tabular.js';
@@ -26,7 +27,19 @@ export const tabular: PolicyPlugin<TabularOptions> = {
   name: 'tabular',
   summary: 'a softmax over N candidate completions for each of K prompts (the bandit task)',
   options: tabularOptions,
-  create: (options, context) => TabularPolicy.create(options, context.tokenizer),
+  create(options, context) {
+    if (options.start === 'uniform') return TabularPolicy.create(options, context.tokenizer);
+    const task = context.dataset as
+      | { referenceProbabilities?: readonly (readonly number[])[] }
+      | undefined;
+    if (task?.referenceProbabilities === undefined) {
+      throw new UserError(
+        "policy.start: 'task' needs a dataset with a reference distribution, such as bandit",
+      );
+    }
+    const logits = task.referenceProbabilities.map((row) => row.map(Math.log));
+    return TabularPolicy.create(options, context.tokenizer, logits);
+  },
 };
 
 export const layersModelOptions = object({

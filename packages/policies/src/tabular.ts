@@ -2,6 +2,7 @@ import {
   type Infer,
   number,
   object,
+  oneOf,
   type Policy,
   type SampleOptions,
   type Scores,
@@ -21,6 +22,10 @@ export const tabularOptions = object({
     atLeast: 2,
     default: 6,
   }),
+  start: oneOf(['uniform', 'task'], {
+    description: "uniform, or the task's reference distribution (the bandit's pi_ref)",
+    default: 'uniform',
+  }),
   scope: string({
     description: 'prefix of variable names, kept stable for checkpoints',
     default: 'policy',
@@ -28,6 +33,9 @@ export const tabularOptions = object({
 });
 
 export type TabularOptions = Infer<typeof tabularOptions>;
+
+/** What the table itself needs: its size and variable scope. */
+export type TabularShape = Omit<TabularOptions, 'start'>;
 
 let snapshots = 0;
 
@@ -48,7 +56,7 @@ export class TabularPolicy implements Policy {
   readonly variables: readonly tf.Variable[];
 
   private constructor(
-    readonly options: TabularOptions,
+    readonly options: TabularShape,
     private readonly tokenizer: Tokenizer,
     /** Logits [K, N]. */
     readonly logits: tf.Variable,
@@ -62,7 +70,7 @@ export class TabularPolicy implements Policy {
    * example the log-probs of a task's reference distribution).
    */
   static create(
-    options: TabularOptions,
+    options: TabularShape,
     tokenizer: Tokenizer,
     initialLogits?: number[][],
   ): TabularPolicy {

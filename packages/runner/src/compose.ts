@@ -168,7 +168,11 @@ export async function createRunParts(
 
   const policy = (await registry
     .resolve('policy', config.policy.name)
-    .create(config.policy.options, { ...context, tokenizer: trainDataset.tokenizer })) as Policy;
+    .create(config.policy.options, {
+      ...context,
+      tokenizer: trainDataset.tokenizer,
+      dataset: trainDataset,
+    })) as Policy;
   if (config.init !== undefined) {
     await loadRunWeights(policy, config.init, context.baseDirectory, context.logger, 'init').catch(
       (error: unknown) => {

@@ -100,3 +100,38 @@ describe('progress display', () => {
     );
   });
 });
+
+describe('a tabular policy started from the task', () => {
+  it("starts at the bandit's reference distribution with start: task", async () => {
+    const output = join(directory.path, 'start-task');
+    const config = await writeConfig(
+      directory.path,
+      'start-task',
+      banditConfig(1).replace(
+        'policy: { name: tabular, prompts: 3, candidates: 4 }',
+        'policy: { name: tabular, prompts: 3, candidates: 4, start: task }',
+      ),
+    );
+    expect(await run({ config, set: [`output=${output}`] })).toBe(0);
+    const [first] = await metrics(output);
+    // Step 1 scores the starting policy, which is the reference: H-DPO's implied
+    // reward beta (alpha log pi - log pi_ref) is then beta (alpha - 1) log pi_ref =
+    // 0.5 * -0.2 * log pi_ref, and the log-probs are pi_ref's, not log 1/4.
+    expect(first?.['rewards/chosen']).toBeCloseTo(-0.1 * (first?.['logps/chosen'] ?? 0), 5);
+    expect(first?.['logps/chosen']).not.toBeCloseTo(Math.log(1 / 4), 2);
+
+    const wrong = await prefopt(
+      'train',
+      '--config',
+      config,
+      '--set',
+      'data.train=arithmetic',
+      '--set',
+      `output=${join(directory.path, 'start-wrong')}`,
+    );
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr.trimEnd().split('\n').at(-1)).toBe(
+      "prefopt: policy.start: 'task' needs a dataset with a reference distribution, such as bandit",
+    );
+  });
+});

@@ -1,18 +1,8 @@
-import { dirname, join, resolve } from 'node:path';
-import {
-  isAnswerTask,
-  type Logger,
-  type PluginContext,
-  type PreferenceDataset,
-  selectBackend,
-  UserError,
-} from '@prefopt/core';
-import { createRunParts } from '../compose.js';
-import { readConfigFile } from '../config.js';
+import { join, resolve } from 'node:path';
+import { isAnswerTask, type Logger, type PreferenceDataset, UserError } from '@prefopt/core';
 import { type AnswerEvaluation, evaluateAnswers } from '../evaluation/index.js';
 import { writeFileAtomic } from '../files.js';
-import { openRun, validateConfig } from '../run-directory.js';
-import { CheckpointStore, readWeights } from '../training/checkpoint.js';
+import { loadPolicy } from '../loaded-policy.js';
 
 export interface EvaluateArguments {
   /** A run directory: its final policy is evaluated and eval.json written there. */
@@ -66,40 +56,13 @@ export async function evaluate(
   args: EvaluateArguments,
   environment: EvaluateEnvironment,
 ): Promise<number> {
-  if ((args.run === undefined) === (args.config === undefined)) {
-    throw new UserError('eval: give --run RUN_DIR or --config FILE (one of them)');
-  }
-  const opened =
-    args.run !== undefined
-      ? await openRun(args.run)
-      : await (async () => {
-          const file = await readConfigFile(args.config as string);
-          const baseDirectory = dirname(resolve(file.path));
-          return {
-            ...(await validateConfig(file.sections, file.path, baseDirectory)),
-            baseDirectory,
-          };
-        })();
-  const { config, registry, baseDirectory } = opened;
-
-  await selectBackend(config.backend, environment.logger);
-  const context: PluginContext = { logger: environment.logger, seed: config.seed, baseDirectory };
-  const { trainDataset, evalDataset, policy } = await createRunParts(config, registry, context);
+  const { trainDataset, evalDataset, policy, config } = await loadPolicy(
+    args,
+    environment.logger,
+    'eval',
+  );
   try {
     const task = answerTask([evalDataset, trainDataset]);
-    if (args.run !== undefined) {
-      const checkpoint = await new CheckpointStore(resolve(args.run)).latestDirectory();
-      if (checkpoint === undefined)
-        throw new UserError(`${resolve(args.run)}: the run has no checkpoint yet`);
-      const weights = await readWeights(checkpoint, 'policy');
-      for (const variable of policy.variables) {
-        const saved = weights[variable.name];
-        if (saved !== undefined) variable.assign(saved);
-      }
-      for (const tensor of Object.values(weights)) tensor.dispose();
-      environment.logger.info(`evaluating the policy of ${checkpoint}`);
-    }
-
     const result = evaluateAnswers(policy, task, {
       samples: args.samples,
       maxTokens: args.maxTokens,

@@ -37,7 +37,7 @@ describe('prefopt eval', () => {
       '--max-tokens',
       '3',
     );
-    expect(result.stderr).toContain('evaluating the policy of');
+    expect(result.stderr).toContain('policy of ');
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/^prompts {14}3 \(4 samples each\)\n/);
     expect(result.stdout).toContain('pass@4');

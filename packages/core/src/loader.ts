@@ -29,7 +29,8 @@ function locate(specifier: string, fromDirectory: string): string {
     }
   }
   throw new UserError(
-    `plugin package '${specifier}' is not installed (looked from ${fromDirectory} and from prefopt)`,
+    `plugin package '${specifier}' is not installed ` +
+      `(looked from ${fromDirectory} and from prefopt)`,
   );
 }
 

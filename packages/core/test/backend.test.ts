@@ -47,11 +47,12 @@ describe('selectBackend', () => {
     expect(choice.skipped[0]).toEqual({
       backend: 'tensorflow-gpu',
       reason:
-        '@tensorflow/tfjs-node-gpu failed to load: libcudart.so.11.0: cannot open shared object file',
+        '@tensorflow/tfjs-node-gpu failed to load: ' +
+        'libcudart.so.11.0: cannot open shared object file',
     });
   });
 
-  it('auto with the real importer falls back past the native packages of this machine', async () => {
+  it('auto with the real importer falls back past this machine’s missing packages', async () => {
     const choice = await selectBackend('auto', recordingLogger());
     // CI has no native TensorFlow binaries; a machine with them would pick tensorflow.
     expect(['tensorflow-gpu', 'tensorflow', 'wasm']).toContain(choice.backend);

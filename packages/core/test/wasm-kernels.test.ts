@@ -8,7 +8,7 @@ describe('the wasm backend after selectBackend', () => {
     await tf.setBackend(initial);
   });
 
-  it('differentiates tf.gather: each row gets the summed weights of the positions that read it', async () => {
+  it('differentiates tf.gather: a row gets the weights of the positions reading it', async () => {
     await selectBackend('wasm', silentLogger);
     fc.assert(
       fc.property(

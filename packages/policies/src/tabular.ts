@@ -77,7 +77,8 @@ export class TabularPolicy implements Policy {
     const { prompts, candidates, scope } = options;
     if (prompts + candidates + 3 !== tokenizer.vocabularySize) {
       throw new RangeError(
-        `tabular: prompts + candidates + 3 special tokens (${prompts + candidates + 3}) must equal ` +
+        `tabular: prompts + candidates + 3 special tokens (${prompts + candidates + 3}) ` +
+          'must equal ' +
           `the data's vocabulary size (${tokenizer.vocabularySize}); set them to the task's`,
       );
     }
@@ -106,7 +107,8 @@ export class TabularPolicy implements Policy {
       const candidate = (ids[r * length + start] ?? -1) - K;
       if (start === 0 || prompt < 0 || prompt >= K || candidate < 0 || candidate >= N) {
         throw new RangeError(
-          `tabular: row ${r} is not a prompt token in [0, ${K}) followed by a candidate in [${K}, ${K + N})`,
+          `tabular: row ${r} is not a prompt token in [0, ${K}) ` +
+            `followed by a candidate in [${K}, ${K + N})`,
         );
       }
       prompts.push(prompt);

@@ -209,8 +209,9 @@ export class TransformerPolicy implements Policy {
       const allowed = tf.linalg.bandPart(tf.ones([length, length]), -1, 0); // (T, T)
       const causal = tf.mul(tf.sub(1, allowed), -1e9);
 
+      // (B, T, d) -> (B, T, h, hs) -> (B, h, T, hs)
       const split = (t: tf.Tensor3D) =>
-        tf.transpose(tf.reshape(t, [batch, length, heads, headSize]), [0, 2, 1, 3]); // (B, h, T, hs)
+        tf.transpose(tf.reshape(t, [batch, length, heads, headSize]), [0, 2, 1, 3]);
 
       for (const block of w.blocks) {
         const normed = layerNorm(x, block.norm1Scale, block.norm1Shift) as tf.Tensor3D;

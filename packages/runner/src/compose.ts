@@ -8,6 +8,7 @@ import {
   type PluginRegistry,
   type Policy,
   type PreferenceDataset,
+  type SpecialTokens,
   seededRandom,
   selectBackend,
   shuffled,
@@ -184,11 +185,66 @@ export async function createRunParts(
   return { trainDataset, evalDataset, policy };
 }
 
+/** The training pairs and the held-out ones: data.eval, or a seeded share of data.train. */
+async function loadPairs(
+  config: RunConfig,
+  parts: RunParts,
+  logger: Logger,
+): Promise<{ train: TokenizedPair[]; held: TokenizedPair[] }> {
+  const limits = { contextLength: parts.policy.contextLength };
+  let train = await collect(parts.trainDataset.pairs(limits));
+  let held: TokenizedPair[] = [];
+  if (parts.evalDataset !== undefined) {
+    held = await collect(parts.evalDataset.pairs(limits));
+  } else if (config.data.evalFraction > 0) {
+    const order = shuffled(
+      train.map((_, i) => i),
+      seededRandom(deriveSeed(config.seed, 'eval-split')),
+    );
+    const heldOut = new Set(order.slice(0, Math.round(train.length * config.data.evalFraction)));
+    held = train.filter((_, i) => heldOut.has(i));
+    train = train.filter((_, i) => !heldOut.has(i));
+  }
+  if (train.length === 0) throw new UserError('data.train: the dataset has no pairs');
+  logger.info(`data: ${train.length} training pairs, ${held.length} held out`);
+  return { train, held };
+}
+
+/** The reference's log-probs of both sets of pairs, scored once and cached in the run directory. */
+async function scoreReference(
+  config: RunConfig,
+  policy: Policy,
+  pairs: { train: TokenizedPair[]; held: TokenizedPair[] },
+  special: SpecialTokens,
+  context: PluginContext,
+  runDirectory: string,
+): Promise<RunReference> {
+  const snapshot = await referenceSnapshot(policy, config, context);
+  try {
+    const cache = new ReferenceCache();
+    const options = {
+      batchSize: config.reference.batchSize,
+      directory: runDirectory,
+      logger: context.logger,
+    };
+    const empty = { chosen: new Float32Array(0), rejected: new Float32Array(0) };
+    return {
+      train: await cache.logProbs(snapshot, pairs.train, special, options),
+      eval:
+        pairs.held.length === 0
+          ? empty
+          : await cache.logProbs(snapshot, pairs.held, special, options),
+    };
+  } finally {
+    snapshot.dispose();
+  }
+}
+
 /**
  * Builds a run in its own child container: backend, datasets, policy
  * (optionally started from another run's weights), objective, and the
  * reference log-probs, computed once from a frozen snapshot of the
- * starting policy and kept in the run directory. Registers each part
+ * reference model and kept in the run directory. Registers each part
  * under its token, so the trainer is composed by injection.
  */
 export async function composeRun(
@@ -199,50 +255,19 @@ export async function composeRun(
   const { logger, baseDirectory, runDirectory } = environment;
   await selectBackend(config.backend, logger);
   const context: PluginContext = { logger, seed: config.seed, baseDirectory };
-  const { trainDataset, evalDataset, policy } = await createRunParts(config, registry, context);
+  const parts = await createRunParts(config, registry, context);
+  const { policy, trainDataset } = parts;
   try {
     const tokenizer = trainDataset.tokenizer;
-
-    const limits = { contextLength: policy.contextLength };
-    let train = await collect(trainDataset.pairs(limits));
-    let held: TokenizedPair[] = [];
-    if (evalDataset !== undefined) {
-      held = await collect(evalDataset.pairs(limits));
-    } else if (config.data.evalFraction > 0) {
-      const order = shuffled(
-        train.map((_, i) => i),
-        seededRandom(deriveSeed(config.seed, 'eval-split')),
-      );
-      const count = Math.round(train.length * config.data.evalFraction);
-      const heldOut = new Set(order.slice(0, count));
-      held = train.filter((_, i) => heldOut.has(i));
-      train = train.filter((_, i) => !heldOut.has(i));
-    }
-    if (train.length === 0) throw new UserError('data.train: the dataset has no pairs');
-    logger.info(`data: ${train.length} training pairs, ${held.length} held out`);
-
+    const pairs = await loadPairs(config, parts, logger);
     const objective = (await registry
       .resolve('objective', config.objective.name)
       .create(config.objective.options, context)) as Objective;
+    const reference = objective.usesReference
+      ? await scoreReference(config, policy, pairs, tokenizer, context, runDirectory)
+      : {};
 
-    let reference: RunReference = {};
-    if (objective.usesReference) {
-      const snapshot = await referenceSnapshot(policy, config, context);
-      const cache = new ReferenceCache();
-      const options = {
-        batchSize: config.reference.batchSize,
-        directory: runDirectory,
-        logger,
-      };
-      const empty = { chosen: new Float32Array(0), rejected: new Float32Array(0) };
-      reference = {
-        train: await cache.logProbs(snapshot, train, tokenizer, options),
-        eval: held.length === 0 ? empty : await cache.logProbs(snapshot, held, tokenizer, options),
-      };
-      snapshot.dispose();
-    }
-
-    const data: RunData = { tokenizer, train, eval: held };
+    const data: RunData = { tokenizer, train: pairs.train, eval: pairs.held };
     const settings: TrainerSettings = {
       training: config.training,
       seed: config.seed,

@@ -10,8 +10,10 @@ import {
   UserError,
 } from '@prefopt/core';
 import { createBuiltinRegistry } from './builtins.js';
+import { demo } from './commands/demo.js';
 import { evaluate } from './commands/evaluate.js';
 import { formatPluginList, listPlugins } from './commands/list.js';
+import { pairs } from './commands/pairs.js';
 import { train } from './commands/train.js';
 import { readConfigFile, registerConfigPlugins } from './config.js';
 import { runFiles, writeReport } from './report/index.js';
@@ -32,6 +34,12 @@ export interface Session {
 export const usage = `prefopt: preference optimization objectives on TensorFlow.js
 
 Usage:
+  prefopt demo [--quick] [--output DIR] [--configs DIR]
+      The entropy experiment end to end: H-DPO on a bandit against its
+      closed form, then DPO and H-DPO on arithmetic from a pre-trained
+      reference, graded on held-out prompts. Writes DIR/report (default
+      runs/demo). --quick runs a reduced version in about a minute. Run it
+      again with the same --output to continue an interrupted demo.
   prefopt train --config FILE [--set key.path=value ...] [--dry-run]
   prefopt train --resume RUN_DIR
       Train as the config describes, into its output directory (default
@@ -44,6 +52,11 @@ Usage:
       (arithmetic): greedy accuracy, accuracy at temperature 1, pass@k
       (unbiased), distinct answers per prompt and entropy. For a run, the
       figures also go to RUN_DIR/eval.json. Defaults: 16 samples, 8 tokens.
+  prefopt pairs --run RUN_DIR | --config FILE --out FILE [--samples N] [--per-prompt N]
+                [--max-tokens N] [--seed N]
+      Write preference pairs from the policy's own answers on its training
+      task: a correct answer chosen, each distinct wrong sampled answer
+      rejected (at most --per-prompt, default 2; 8 samples, 8 tokens).
   prefopt report RUN_DIR
       Draw a run: loss, reward margin, accuracy and entropy against step in
       RUN_DIR/report.svg, and a short summary in RUN_DIR/report.md.
@@ -60,6 +73,11 @@ A mistake in the input exits with code 2 and one line saying what is wrong.
 `;
 
 const commandOptions = {
+  demo: {
+    quick: { type: 'boolean' },
+    output: { type: 'string' },
+    configs: { type: 'string' },
+  },
   train: {
     config: { type: 'string' },
     set: { type: 'string', multiple: true },
@@ -72,6 +90,15 @@ const commandOptions = {
     samples: { type: 'string' },
     'max-tokens': { type: 'string' },
     limit: { type: 'string' },
+    seed: { type: 'string' },
+  },
+  pairs: {
+    run: { type: 'string' },
+    config: { type: 'string' },
+    out: { type: 'string' },
+    samples: { type: 'string' },
+    'per-prompt': { type: 'string' },
+    'max-tokens': { type: 'string' },
     seed: { type: 'string' },
   },
   report: {},
@@ -108,6 +135,11 @@ function parse(command: Command, args: string[]) {
       'max-tokens'?: string;
       limit?: string;
       seed?: string;
+      out?: string;
+      'per-prompt'?: string;
+      quick?: boolean;
+      output?: string;
+      configs?: string;
     };
   } catch (error) {
     throw new UserError(`${command}: ${(error as Error).message.split('\n')[0]}`);
@@ -150,6 +182,20 @@ async function run(argv: string[], terminal: Terminal, session: Session): Promis
 
   if (name === 'help') {
     terminal.stdout.write(usage);
+  } else if (name === 'demo') {
+    return demo(
+      {
+        quick: values.quick ?? false,
+        output: values.output ?? join('runs', values.quick ? 'demo-quick' : 'demo'),
+        ...(values.configs === undefined ? {} : { configs: values.configs }),
+      },
+      {
+        logger: terminalLogger(terminal),
+        progress: (logEvery) => streamProgress(terminal.stderr, logEvery),
+        print: (text) => terminal.stdout.write(text),
+        ...(session.signal === undefined ? {} : { signal: session.signal }),
+      },
+    );
   } else if (name === 'train') {
     const logger = terminalLogger(terminal);
     return train(
@@ -182,6 +228,21 @@ async function run(argv: string[], terminal: Terminal, session: Session): Promis
         logger: terminalLogger(terminal),
         print: (text) => terminal.stdout.write(text),
       },
+    );
+  } else if (name === 'pairs') {
+    if (values.out === undefined) throw new UserError('pairs: give --out FILE for the JSONL pairs');
+    const seed = integerFlag('seed', values.seed, 0);
+    return pairs(
+      {
+        ...(values.run === undefined ? {} : { run: values.run }),
+        ...(values.config === undefined ? {} : { config: values.config }),
+        out: values.out,
+        samples: integerFlag('samples', values.samples, 1) ?? 8,
+        perPrompt: integerFlag('per-prompt', values['per-prompt'], 1) ?? 2,
+        maxTokens: integerFlag('max-tokens', values['max-tokens'], 1) ?? 8,
+        ...(seed === undefined ? {} : { seed }),
+      },
+      terminalLogger(terminal),
     );
   } else if (name === 'report') {
     const [runDirectory, ...extra] = values.positionals;

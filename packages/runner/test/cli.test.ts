@@ -28,7 +28,7 @@ async function userError(...argv: string[]): Promise<string> {
 }
 
 describe('prefopt list', () => {
-  it('lists the objectives, policies and datasets with every option, range and default', async () => {
+  it('lists objectives, policies and datasets with every option, range and default', async () => {
     const { code, stdout } = await prefopt('list');
     expect(code).toBe(0);
     expect(stdout).toContain('  dpo: Direct Preference Optimization');
@@ -75,7 +75,8 @@ describe('prefopt list', () => {
       const { code, stdout } = await prefopt('list', '--config', `${fixtures}${file}`);
       expect(code).toBe(0);
       expect(stdout).toContain(
-        '  hinge-example: hinge loss on the log-ratio margin (a test plugin)  [from ./plugins/hinge.mjs]',
+        '  hinge-example: hinge loss on the log-ratio margin (a test plugin)' +
+          '  [from ./plugins/hinge.mjs]',
       );
       expect(stdout).toContain('  dpo: ');
     },
@@ -93,7 +94,8 @@ describe('prefopt help and --version', () => {
 describe('user errors exit 2 with one line', () => {
   it('an unknown command lists the commands', async () => {
     expect(await userError('trian')).toBe(
-      "prefopt: unknown command 'trian' (commands: train, eval, report, list, backend, help; see prefopt help)",
+      "prefopt: unknown command 'trian' " +
+        '(commands: demo, train, eval, pairs, report, list, backend, help; see prefopt help)',
     );
   });
 

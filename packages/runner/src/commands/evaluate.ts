@@ -41,7 +41,8 @@ function answerTask(datasets: (PreferenceDataset | undefined)[]) {
   const task = datasets.find((dataset) => dataset !== undefined && isAnswerTask(dataset));
   if (task === undefined || !isAnswerTask(task)) {
     throw new UserError(
-      'eval: neither data.eval nor data.train is a task with checkable answers (such as arithmetic)',
+      'eval: neither data.eval nor data.train is a task with checkable answers ' +
+        '(such as arithmetic)',
     );
   }
   return task;

@@ -38,7 +38,8 @@ async function resolveRun(args: TrainArguments): Promise<OpenedRun> {
       const given = await fromFile(args);
       if (configDigest(given.config) !== configDigest(run.config)) {
         throw new UserError(
-          `${runDirectory}: the checkpoint is from another config than ${args.config ?? 'the --set values'}; ` +
+          `${runDirectory}: the checkpoint is from another config than ` +
+            `${args.config ?? 'the --set values'}; ` +
             'resume without --config, or train into a new output directory',
         );
       }

@@ -5,7 +5,7 @@ export interface AdamOptions {
   readonly beta2: number;
   readonly epsilon: number;
   readonly weightDecay: number;
-  /** Decoupled weight decay (AdamW, Loshchilov and Hutter) rather than decay added to the gradient. */
+  /** Decoupled weight decay (AdamW, Loshchilov and Hutter), not decay added to the gradient. */
   readonly decoupled: boolean;
 }
 

@@ -69,7 +69,8 @@ export async function readWeights(directory: string, stem: string): Promise<tf.N
  * Checkpoints of one run, in `<run>/checkpoints/step-NNNNNNNN/`: the policy
  * weights (`policy.json` and `policy.bin`, a TensorFlow.js weights
  * manifest), the optimizer moments (`optimizer.json`, `optimizer.bin`),
- * `state.json` and the run's `config.json`. Each is written in a temporary directory that is renamed
+ * `state.json` and the run's `config.json`. Each is written in a temporary
+ * directory that is renamed
  * into place, then `latest.json` is replaced in one step, so a crash at any
  * moment leaves the previous checkpoint whole. The newest two are kept.
  */
@@ -117,6 +118,13 @@ export class CheckpointStore {
     }
     const { checkpoint } = JSON.parse(text) as { checkpoint: string };
     return join(this.directory, checkpoint);
+  }
+
+  /** The newest checkpoint's state alone, or undefined if the run has none. */
+  async latestState(): Promise<TrainingState | undefined> {
+    const directory = await this.latestDirectory();
+    if (directory === undefined) return undefined;
+    return JSON.parse(await readFile(join(directory, stateFile), 'utf8')) as TrainingState;
   }
 
   async load(): Promise<Checkpoint | undefined> {

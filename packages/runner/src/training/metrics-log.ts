@@ -31,14 +31,15 @@ export class MetricsLog {
     } catch {
       return;
     }
-    const kept = text.split('\n').filter((line) => {
-      if (line.trim() === '') return false;
+    const lines = text.split('\n').filter((line) => line.trim() !== '');
+    const kept = lines.filter((line) => {
       try {
         return (JSON.parse(line) as { step: number }).step <= step;
       } catch {
         return false;
       }
     });
+    if (kept.length === lines.length && text.endsWith('\n')) return;
     await writeFileAtomic(this.path, kept.map((line) => `${line}\n`).join(''));
   }
 }

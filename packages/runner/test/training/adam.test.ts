@@ -17,7 +17,8 @@ const options = { beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0, decou
 describe('Adam', () => {
   it('takes the textbook steps', () => {
     // Gradient 2 twice, learning rate 0.1, from x = 1.
-    // Step 1: m = 0.2, v = 0.004; m/(1-0.9) = 2, v/(1-0.999) = 4; x = 1 - 0.1 * 2 / (2 + 1e-8) = 0.9.
+    // Step 1: m = 0.2, v = 0.004; m/(1-0.9) = 2, v/(1-0.999) = 4;
+    //   x = 1 - 0.1 * 2 / (2 + 1e-8) = 0.9.
     // Step 2: m = 0.38, v = 0.007996; corrections 0.19 and 0.001999 give 2 and 4 again: x = 0.8.
     const x = scalar(1, 'adam-x');
     const adam = new Adam([x], options);

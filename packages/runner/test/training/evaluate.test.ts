@@ -71,7 +71,8 @@ describe('prefopt eval', () => {
     const bandit = await prefopt('eval', '--run', join(directory.path, 'full'));
     expect(bandit.code).toBe(2);
     expect(bandit.stderr.trimEnd().split('\n').at(-1)).toBe(
-      'prefopt: eval: neither data.eval nor data.train is a task with checkable answers (such as arithmetic)',
+      'prefopt: eval: neither data.eval nor data.train is a task with checkable answers ' +
+        '(such as arithmetic)',
     );
     const flag = await prefopt('eval', '--run', join(directory.path, 'tensors'), '--samples', '0');
     expect(flag.code).toBe(2);

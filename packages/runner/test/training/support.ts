@@ -48,7 +48,12 @@ policy: { name: transformer, layers: 1, width: 8, heads: 2, contextLength: 10 }
 data:
   train: { name: arithmetic, count: 48, maxOperand: 9 }
   eval: { name: arithmetic, count: 8, maxOperand: 9, split: test }
-training: { steps: ${steps}, batchSize: 8, learningRate: 0.01, weightDecay: 0.1, checkpointEvery: 2 }
+training:
+  steps: ${steps}
+  batchSize: 8
+  learningRate: 0.01
+  weightDecay: 0.1
+  checkpointEvery: 2
 `;
 
 export async function writeConfig(directory: string, name: string, text: string): Promise<string> {

@@ -71,3 +71,4 @@ export {
 } from './schema.js';
 export { completionScores } from './sequence.js';
 export { registerWasmTrainingKernels } from './wasm-kernels.js';
+export { WeightedObjective, type WeightedPart } from './weighted.js';

@@ -1,6 +1,5 @@
 import {
   type Infer,
-  number,
   type Objective,
   type ObjectiveInput,
   type ObjectiveOutput,
@@ -8,13 +7,7 @@ import {
   tf,
 } from '@prefopt/core';
 
-export const sftOptions = object({
-  weight: number({
-    description: 'scale of the loss, for mixing with other objectives',
-    greaterThan: 0,
-    default: 1,
-  }),
-});
+export const sftOptions = object({});
 
 export type SftOptions = Infer<typeof sftOptions>;
 
@@ -26,16 +19,16 @@ export type SftOptions = Infer<typeof sftOptions>;
  * supervised stage before preference optimization; it is also the
  * likelihood term some objectives add to DPO.
  *
- *   loss = -weight * log pi(chosen | prompt) / tokens(chosen)
+ *   loss = -log pi(chosen | prompt) / tokens(chosen)
  *   implied rewards: the policy's log-probs of each completion per token
  *
- * Options: weight > 0 (default 1).
+ * No options; to weigh it against another objective, use the `mix` objective.
  */
 export class SftObjective implements Objective {
   readonly name = 'sft';
   readonly usesReference = false;
 
-  constructor(readonly options: SftOptions) {}
+  constructor(readonly options: SftOptions = {}) {}
 
   compute(input: ObjectiveInput): ObjectiveOutput {
     return tf.tidy(() => {
@@ -46,7 +39,7 @@ export class SftObjective implements Objective {
         );
       const chosen = perToken(input.policy.chosen, input.chosenTokens);
       return {
-        losses: tf.mul<tf.Tensor1D>(-this.options.weight, chosen),
+        losses: tf.neg(chosen),
         chosenRewards: chosen,
         rejectedRewards: perToken(input.policy.rejected, input.rejectedTokens),
       };

@@ -4,6 +4,7 @@ import dpo from '@prefopt/objective-dpo';
 import hdpo from '@prefopt/objective-hdpo';
 import sft from '@prefopt/objective-sft';
 import { policyPlugins } from '@prefopt/policies';
+import { mixPlugin } from './mix.js';
 
 /** The plugins every run has without naming them under `plugins:`. */
 export const builtinPlugins: readonly AnyPlugin[] = [
@@ -19,4 +20,14 @@ export function createBuiltinRegistry(): PluginRegistry {
   const registry = PluginRegistry.create();
   for (const plugin of builtinPlugins) registry.register(plugin);
   return registry;
+}
+
+/**
+ * A registry for one run: a child of the built-in one, holding the `mix`
+ * objective, which finds its parts here (plugins a config loads included).
+ */
+export function createRunRegistry(): PluginRegistry {
+  const run = createBuiltinRegistry().createChild();
+  run.register(mixPlugin(run));
+  return run;
 }

@@ -1,4 +1,5 @@
-export { builtinPlugins, createBuiltinRegistry } from './builtins.js';
+export { builtinPlugins, createBuiltinRegistry, createRunRegistry } from './builtins.js';
 export { formatPluginList, listPlugins } from './commands/list.js';
 export { type ConfigFile, readConfigFile, registerConfigPlugins } from './config.js';
 export { main, type Terminal, usage } from './main.js';
+export { type MixPart, mixPlugin } from './mix.js';

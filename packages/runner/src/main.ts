@@ -9,7 +9,7 @@ import {
   selectBackend,
   UserError,
 } from '@prefopt/core';
-import { createBuiltinRegistry } from './builtins.js';
+import { createRunRegistry } from './builtins.js';
 import { demo } from './commands/demo.js';
 import { evaluate } from './commands/evaluate.js';
 import { formatPluginList, listPlugins } from './commands/list.js';
@@ -254,7 +254,7 @@ async function run(argv: string[], terminal: Terminal, session: Session): Promis
       `${join(runDirectory, runFiles.chart)}\n${join(runDirectory, runFiles.markdown)}\n`,
     );
   } else if (name === 'list') {
-    const registry = createBuiltinRegistry().createChild();
+    const registry = createRunRegistry();
     if (values.config !== undefined) {
       await registerConfigPlugins(await readConfigFile(values.config), registry);
     }

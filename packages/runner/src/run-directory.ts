@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { OptionsError, type PluginRegistry, UserError } from '@prefopt/core';
-import { createBuiltinRegistry } from './builtins.js';
+import { createRunRegistry } from './builtins.js';
 import { registerPlugins } from './config.js';
 import { writeFileAtomic } from './files.js';
 import { parseRunConfig, type RunConfig } from './run-config.js';
@@ -33,7 +33,7 @@ export async function validateConfig(
   source: string,
   baseDirectory: string,
 ): Promise<ValidatedConfig> {
-  const registry = createBuiltinRegistry().createChild();
+  const registry = createRunRegistry();
   try {
     const plugins = Array.isArray(raw.plugins) ? (raw.plugins as unknown[]) : [];
     if (plugins.every((p) => typeof p === 'string')) {

@@ -45,6 +45,7 @@ describe('prefopt list', () => {
     expect(listing.map((p) => `${p.kind}:${p.name}`)).toEqual([
       'objective:dpo',
       'objective:hdpo',
+      'objective:mix',
       'objective:sft',
       'policy:layers-model',
       'policy:tabular',

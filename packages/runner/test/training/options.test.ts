@@ -135,3 +135,46 @@ describe('a tabular policy started from the task', () => {
     );
   });
 });
+
+describe('a weighted mix of objectives in config', () => {
+  const mix = (parts: string) =>
+    banditConfig(2).replace(
+      'objective: { name: hdpo, alpha: 0.8, beta: 0.5 }',
+      `objective: { name: mix, parts: ${parts} }`,
+    );
+
+  it('trains with DPO plus a likelihood term on the chosen completion', async () => {
+    const output = join(directory.path, 'mix');
+    const config = await writeConfig(
+      directory.path,
+      'mix',
+      mix('[{ name: dpo, beta: 0.5 }, { name: sft, weight: 0.2 }]'),
+    );
+    expect(await run({ config, set: [`output=${output}`] })).toBe(0);
+    const [first] = await metrics(output);
+    // At step 1 the policy is the reference, so DPO's loss is log 2, its rewards 0; the
+    // SFT term adds 0.2 * -logps/chosen (one candidate token per completion, so
+    // tokens = 2 with the end token, whose log-prob the tabular policy puts at 0).
+    expect(first?.loss).toBeCloseTo(Math.LN2 + (0.2 * -(first?.['logps/chosen'] ?? 0)) / 2, 5);
+    expect(first?.['rewards/chosen']).toBe(0);
+  });
+
+  it('checks each part with its own schema, naming the path', async () => {
+    const bad = await writeConfig(directory.path, 'mix-bad', mix('[{ name: dpo, beta: 0 }]'));
+    const unknown = await writeConfig(
+      directory.path,
+      'mix-unknown',
+      mix('[{ name: dpo }, { name: dop }]'),
+    );
+    const badResult = await prefopt('train', '--config', bad);
+    expect(badResult.stderr.trimEnd()).toBe(
+      `prefopt: ${bad}: objective.parts[0].beta: must be number > 0, got 0`,
+    );
+    const unknownResult = await prefopt('train', '--config', unknown);
+    expect(unknownResult.stderr.trimEnd()).toMatch(
+      new RegExp(
+        `^prefopt: ${unknown}: objective\\.parts\\[1\\]\\.name: unknown objective 'dop' \\(known: dpo, hdpo, mix`,
+      ),
+    );
+  });
+});

@@ -1,0 +1,10 @@
+export { alpha, beta, extremeBatch, logProb, logProbBatch, tokenCount } from './arbitraries.js';
+export {
+  type Evaluation,
+  evaluate,
+  expectClose,
+  type Gradients,
+  gradients,
+  type LogProbBatch,
+} from './batch.js';
+export { type ObjectiveLawOptions, objectiveLaws, reductionLaw } from './laws.js';

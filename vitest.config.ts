@@ -18,7 +18,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'cpu',
-          include: ['packages/*/test/**/*.test.ts', 'test/**/*.test.ts'],
+          include: ['packages/*/test/**/*.test.ts', 'test/**/*.test.ts', 'examples/*/*.test.ts'],
           env: { PREFOPT_TEST_BACKEND: 'cpu' },
         },
       },

@@ -1,7 +1,5 @@
 import { DpoObjective } from '@prefopt/objective-dpo';
 import { HdpoObjective } from '@prefopt/objective-hdpo';
-import fc from 'fast-check';
-import { describe, it } from 'vitest';
 import {
   alpha,
   beta,
@@ -10,7 +8,9 @@ import {
   gradients,
   type LogProbBatch,
   logProbBatch,
-} from '../support/objectives.js';
+} from '@prefopt/testkit';
+import fc from 'fast-check';
+import { describe, it } from 'vitest';
 
 /**
  * Float32 rounding grows with the size of the terms, so tolerances are

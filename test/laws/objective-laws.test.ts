@@ -2,9 +2,6 @@ import type { Objective } from '@prefopt/core';
 import { DpoObjective } from '@prefopt/objective-dpo';
 import { HdpoObjective } from '@prefopt/objective-hdpo';
 import { SftObjective } from '@prefopt/objective-sft';
-import { objectiveLaws } from '@prefopt/testkit';
-import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
 import {
   alpha,
   beta,
@@ -14,7 +11,10 @@ import {
   type LogProbBatch,
   logProb,
   logProbBatch,
-} from '../support/objectives.js';
+  objectiveLaws,
+} from '@prefopt/testkit';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
 
 interface Case {
   readonly name: string;
@@ -54,7 +54,8 @@ objectiveLaws('DPO', dpoCase.objective, {
 });
 objectiveLaws('H-DPO', hdpoCase.objective, {
   monotone: true,
-  // alpha pc - rc moves by (alpha - 1) c when one completion shifts: only a whole-pair shift cancels.
+  // alpha pc - rc moves by (alpha - 1) c when one completion shifts;
+  // only a shift of the whole pair cancels.
   shiftInvariance: ['pair'],
   zeroMarginLoss: () => Math.LN2,
 });

@@ -1,8 +1,8 @@
 import { softLabelLosses, tf } from '@prefopt/core';
 import { DpoObjective } from '@prefopt/objective-dpo';
+import { beta, evaluate, expectClose, logProbBatch } from '@prefopt/testkit';
 import fc from 'fast-check';
 import { describe, it } from 'vitest';
-import { beta, evaluate, expectClose, logProbBatch } from '../support/objectives.js';
 
 describe('soft preference labels', () => {
   // p softplus(-z) + (1 - p) softplus(z) is DPO with label smoothing e = 1 - p.

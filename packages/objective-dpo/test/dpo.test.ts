@@ -1,7 +1,7 @@
 import { tf } from '@prefopt/core';
+import { evaluate, expectClose } from '@prefopt/testkit';
 import { describe, expect, it } from 'vitest';
 import { testContext } from '../../../test/support/context.js';
-import { evaluate, expectClose } from '../../../test/support/objectives.js';
 import dpo, { DpoObjective } from '../src/index.js';
 
 // Two pairs used throughout, with pc, pr the policy's and rc, rr the

@@ -1,7 +1,7 @@
 import { tf } from '@prefopt/core';
+import { evaluate, expectClose } from '@prefopt/testkit';
 import { describe, expect, it } from 'vitest';
 import { testContext } from '../../../test/support/context.js';
-import { evaluate, expectClose } from '../../../test/support/objectives.js';
 import hdpo, { HdpoObjective } from '../src/index.js';
 
 // Two pairs, with pc, pr the policy's and rc, rr the reference's log-probs

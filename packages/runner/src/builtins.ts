@@ -2,7 +2,12 @@ import { type AnyPlugin, PluginRegistry } from '@prefopt/core';
 import { datasetPlugins } from '@prefopt/datasets';
 import dpo from '@prefopt/objective-dpo';
 import hdpo from '@prefopt/objective-hdpo';
+import hinge from '@prefopt/objective-hinge';
+import ipo from '@prefopt/objective-ipo';
+import orpo from '@prefopt/objective-orpo';
+import robust from '@prefopt/objective-robust';
 import sft from '@prefopt/objective-sft';
+import simpo from '@prefopt/objective-simpo';
 import { policyPlugins } from '@prefopt/policies';
 import { mixPlugin } from './mix.js';
 
@@ -10,6 +15,11 @@ import { mixPlugin } from './mix.js';
 export const builtinPlugins: readonly AnyPlugin[] = [
   dpo,
   hdpo,
+  ipo,
+  hinge,
+  robust,
+  simpo,
+  orpo,
   sft,
   ...policyPlugins,
   ...datasetPlugins,

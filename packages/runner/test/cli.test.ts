@@ -45,8 +45,13 @@ describe('prefopt list', () => {
     expect(listing.map((p) => `${p.kind}:${p.name}`)).toEqual([
       'objective:dpo',
       'objective:hdpo',
+      'objective:hinge',
+      'objective:ipo',
       'objective:mix',
+      'objective:orpo',
+      'objective:robust',
       'objective:sft',
+      'objective:simpo',
       'policy:layers-model',
       'policy:tabular',
       'policy:transformer',

@@ -60,8 +60,9 @@ training: { steps: 1, batchSize: 1 }
 
   it('lists the objectives when the name is unknown', async () => {
     const config = await writeConfig(directory.path, 'bad-name', banditConfig(4));
-    expect(await failure('train', '--config', config, '--set', 'objective.name=ipo')).toBe(
-      `prefopt: ${config}: objective.name: unknown objective 'ipo' (known: dpo, hdpo, mix, sft)`,
+    expect(await failure('train', '--config', config, '--set', 'objective.name=kto')).toBe(
+      `prefopt: ${config}: objective.name: unknown objective 'kto' ` +
+        '(known: dpo, hdpo, hinge, ipo, mix, orpo, robust, sft, simpo)',
     );
   });
 

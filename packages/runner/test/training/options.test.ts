@@ -173,7 +173,8 @@ describe('a weighted mix of objectives in config', () => {
     const unknownResult = await prefopt('train', '--config', unknown);
     expect(unknownResult.stderr.trimEnd()).toMatch(
       new RegExp(
-        `^prefopt: ${unknown}: objective\\.parts\\[1\\]\\.name: unknown objective 'dop' \\(known: dpo, hdpo, mix`,
+        `^prefopt: ${unknown}: objective\\.parts\\[1\\]\\.name: ` +
+          "unknown objective 'dop' \\(known: dpo, hdpo, hinge",
       ),
     );
   });

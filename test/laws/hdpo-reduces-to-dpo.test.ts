@@ -8,6 +8,7 @@ import {
   gradients,
   type LogProbBatch,
   logProbBatch,
+  reductionLaw,
 } from '@prefopt/testkit';
 import fc from 'fast-check';
 import { describe, it } from 'vitest';
@@ -78,4 +79,17 @@ describe('H-DPO and DPO', () => {
       }),
     );
   });
+});
+
+describe('the reduction, as the law kit states it', () => {
+  reductionLaw(
+    'H-DPO(alpha = 1, beta) is DPO(beta), gradients included',
+    beta.map(
+      (b) =>
+        [
+          new HdpoObjective({ alpha: 1, beta: b }),
+          new DpoObjective({ beta: b, labelSmoothing: 0 }),
+        ] as const,
+    ),
+  );
 });

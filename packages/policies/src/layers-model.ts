@@ -63,7 +63,7 @@ export class LayersModelPolicy implements Policy {
           : ids;
       const output = this.model.apply(input, { training: false }) as tf.Tensor;
       if (output.rank !== 3 || output.shape[2] !== this.vocabularySize) {
-        throw new RangeError(
+        throw new UserError(
           `layers-model: the model must output logits [batch, length, ${this.vocabularySize}], ` +
             `got [${output.shape.join(', ')}]`,
         );
@@ -80,7 +80,9 @@ export class LayersModelPolicy implements Policy {
     const className = this.model.getClassName();
     const entry = tf.serialization.SerializationMap.getMap().classNameMap[className];
     if (entry === undefined) {
-      throw new Error(`layers-model: cannot rebuild a model of class ${className} for a snapshot`);
+      throw new UserError(
+        `layers-model: cannot rebuild a model of class ${className} for a snapshot`,
+      );
     }
     const [modelClass, fromConfig] = entry;
     const copy = fromConfig(modelClass, this.model.getConfig()) as tf.LayersModel;

@@ -11,6 +11,7 @@ import {
   type TokenBatch,
   type Tokenizer,
   tf,
+  UserError,
 } from '@prefopt/core';
 import { pickToken } from './sampling.js';
 
@@ -76,7 +77,7 @@ export class TabularPolicy implements Policy {
   ): TabularPolicy {
     const { prompts, candidates, scope } = options;
     if (prompts + candidates + 3 !== tokenizer.vocabularySize) {
-      throw new RangeError(
+      throw new UserError(
         `tabular: prompts + candidates + 3 special tokens (${prompts + candidates + 3}) ` +
           'must equal ' +
           `the data's vocabulary size (${tokenizer.vocabularySize}); set them to the task's`,
@@ -85,7 +86,7 @@ export class TabularPolicy implements Policy {
     const initial =
       initialLogits ?? Array.from({ length: prompts }, () => Array(candidates).fill(0));
     if (initial.length !== prompts || initial.some((row) => row.length !== candidates)) {
-      throw new RangeError(`tabular: initial logits must be ${prompts} rows of ${candidates}`);
+      throw new UserError(`tabular: initial logits must be ${prompts} rows of ${candidates}`);
     }
     const logits = tf.tidy(() => tf.variable(tf.tensor2d(initial), true, `${scope}/logits`));
     return new TabularPolicy(options, tokenizer, logits);
@@ -106,7 +107,7 @@ export class TabularPolicy implements Policy {
       const prompt = ids[r * length + start - 1] ?? -1;
       const candidate = (ids[r * length + start] ?? -1) - K;
       if (start === 0 || prompt < 0 || prompt >= K || candidate < 0 || candidate >= N) {
-        throw new RangeError(
+        throw new UserError(
           `tabular: row ${r} is not a prompt token in [0, ${K}) ` +
             `followed by a candidate in [${K}, ${K + N})`,
         );
@@ -154,7 +155,7 @@ export class TabularPolicy implements Policy {
       const k = prompt[prompt.length - 1] ?? -1;
       const logits = table[k];
       if (prompt.length !== 1 || logits === undefined) {
-        throw new RangeError(`tabular: a prompt must be one token in [0, ${K}), got [${prompt}]`);
+        throw new UserError(`tabular: a prompt must be one token in [0, ${K}), got [${prompt}]`);
       }
       const candidate = K + pickToken(Float32Array.from(logits), options, random);
       return options.maxTokens >= 2 ? [candidate, this.tokenizer.endId] : [candidate];

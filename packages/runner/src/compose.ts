@@ -91,7 +91,9 @@ async function loadRunWeights(
   if (checkpoint === undefined) {
     throw new UserError(`${key}: ${runDirectory} has no checkpoint to load`);
   }
-  const weights = await readWeights(checkpoint, 'policy');
+  const weights = await readWeights(checkpoint, 'policy').catch((error: unknown) => {
+    throw new UserError(`${key}: ${checkpoint} cannot be read (${(error as Error).message})`);
+  });
   for (const variable of policy.variables) {
     const saved = weights[variable.name];
     if (saved === undefined || saved.shape.join() !== variable.shape.join()) {

@@ -52,7 +52,11 @@ export async function loadPolicy(
     const checkpoint = await new CheckpointStore(resolve(source.run)).latestDirectory();
     if (checkpoint === undefined)
       throw new UserError(`${resolve(source.run)}: the run has no checkpoint yet`);
-    const weights = await readWeights(checkpoint, 'policy');
+    const weights = await readWeights(checkpoint, 'policy').catch((error: unknown) => {
+      throw new UserError(
+        `${checkpoint}: the checkpoint cannot be read (${(error as Error).message})`,
+      );
+    });
     for (const variable of parts.policy.variables) {
       const saved = weights[variable.name];
       if (saved !== undefined) variable.assign(saved);

@@ -38,7 +38,7 @@ Usage:
       The entropy experiment end to end: H-DPO on a bandit against its
       closed form, then DPO and H-DPO on arithmetic from a pre-trained
       reference, graded on held-out prompts. Writes DIR/report (default
-      runs/demo). --quick runs a reduced version in about a minute. Run it
+      runs/demo). --quick runs a reduced version in under a minute. Run it
       again with the same --output to continue an interrupted demo.
   prefopt train --config FILE [--set key.path=value ...] [--dry-run]
   prefopt train --resume RUN_DIR

@@ -239,7 +239,13 @@ export function applyOverride(
   const equals = assignment.indexOf('=');
   if (equals <= 0) throw new UserError(`--set ${assignment}: expected key.path=value`);
   const keys = assignment.slice(0, equals).split('.');
-  const value = parseValue(assignment.slice(equals + 1));
+  let value: unknown;
+  try {
+    value = parseValue(assignment.slice(equals + 1));
+  } catch (error) {
+    const reason = (error as Error).message.split('\n')[0];
+    throw new UserError(`--set ${assignment}: the value is not valid YAML (${reason})`);
+  }
 
   let target: Record<string, unknown> = raw;
   for (const key of keys.slice(0, -1)) {

@@ -97,14 +97,15 @@ export async function pairs(args: PairsArguments, logger: Logger): Promise<numbe
           trainDataset.tokenizer.encode(pair.rejected).length,
         ) <=
       policy.contextLength;
-    const found = pairsFromSamples(
-      completionsOf,
-      trainDataset,
-      args.samples,
-      args.perPrompt,
-    ).filter(fits);
+    const sampled = pairsFromSamples(completionsOf, trainDataset, args.samples, args.perPrompt);
+    const found = sampled.filter(fits);
     if (found.length === 0) {
-      throw new UserError('pairs: the policy answered every prompt right; no pairs to write');
+      throw new UserError(
+        sampled.length === 0
+          ? 'pairs: the policy answered every prompt right; no pairs to write'
+          : `pairs: all ${sampled.length} pairs are longer than the policy's context ` +
+              `of ${policy.contextLength} tokens`,
+      );
     }
     const out = resolve(args.out);
     await writeFileAtomic(out, found.map((pair) => `${JSON.stringify(pair)}\n`).join(''));

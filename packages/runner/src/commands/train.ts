@@ -95,11 +95,12 @@ export async function train(args: TrainArguments, environment: TrainEnvironment)
   });
   await mkdir(runDirectory, { recursive: true });
   if (!hasRun) {
+    // run.json first: config.json is what marks a directory as a run.
+    await writeRunFile(runDirectory, { baseDirectory });
     await writeFileAtomic(
       join(runDirectory, 'config.json'),
       `${JSON.stringify(rawConfig(config), null, 2)}\n`,
     );
-    await writeRunFile(runDirectory, { baseDirectory });
   }
   let trainer: Trainer | undefined;
   try {

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { tf, UserError } from '@prefopt/core';
@@ -90,6 +91,14 @@ export class CheckpointStore {
     const name = directoryName(state.step);
     const staging = join(this.directory, `${name}.partial`);
     const final = join(this.directory, name);
+    if (existsSync(final) && !state.complete) {
+      // This step is saved already; never remove the checkpoint latest.json may name.
+      await writeFileAtomic(
+        join(this.directory, latestFile),
+        `${JSON.stringify({ checkpoint: name })}\n`,
+      );
+      return final;
+    }
     await rm(staging, { recursive: true, force: true });
     await mkdir(staging, { recursive: true });
 

@@ -160,7 +160,11 @@ export class Trainer {
   /** Restores the newest checkpoint, if any; returns where to go on from. */
   private async resume(): Promise<{ step: number; epoch: number; batch: number }> {
     const checkpoint = await this.checkpoints.load();
-    if (checkpoint === undefined) return { step: 0, epoch: 0, batch: 0 };
+    if (checkpoint === undefined) {
+      // A run killed before its first checkpoint starts over: drop its metrics.
+      await this.metrics.truncateAfter(0);
+      return { step: 0, epoch: 0, batch: 0 };
+    }
 
     const { state } = checkpoint;
     if (state.configDigest !== this.settings.configDigest) {
@@ -176,13 +180,19 @@ export class Trainer {
       variable.assign(saved);
     }
     this.optimizer.restore(checkpoint.moments, state.step);
+    this.checkpointed = state.step;
     tf.dispose([...Object.values(checkpoint.weights), ...Object.values(checkpoint.moments)]);
     await this.metrics.truncateAfter(state.step);
     this.logger.info(`resumed from step ${state.step}`);
     return { step: state.step, epoch: state.epoch, batch: state.batch };
   }
 
+  /** The step of the newest checkpoint on disk, so a step is never written twice. */
+  private checkpointed = -1;
+
   private async checkpoint(step: number, epoch: number, batch: number, complete: boolean) {
+    if (step === this.checkpointed && !complete) return;
+    this.checkpointed = step;
     const weights = this.variables.map((variable) => ({ name: variable.name, tensor: variable }));
     const state = { step, epoch, batch, configDigest: this.settings.configDigest, complete };
     const directory = await this.checkpoints.save(

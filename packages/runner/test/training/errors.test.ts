@@ -58,6 +58,24 @@ training: { steps: 1, batchSize: 1 }
     expect(existsSync(output)).toBe(false);
   });
 
+  it('says when a --set value is not valid YAML, or the policy does not fit the data', async () => {
+    const config = await writeConfig(directory.path, 'bad-set', banditConfig(4));
+    expect(await failure('train', '--config', config, '--set', 'objective.alpha=[')).toMatch(
+      /^prefopt: --set objective\.alpha=\[: the value is not valid YAML \(/,
+    );
+    expect(
+      await failure(
+        'train',
+        '--config',
+        config,
+        '--set',
+        `output=${join(directory.path, 'misfit')}`,
+        '--set',
+        'policy.prompts=2',
+      ),
+    ).toMatch(/^prefopt: tabular: prompts \+ candidates \+ 3 special tokens \(9\) must equal/);
+  });
+
   it('lists the objectives when the name is unknown', async () => {
     const config = await writeConfig(directory.path, 'bad-name', banditConfig(4));
     expect(await failure('train', '--config', config, '--set', 'objective.name=kto')).toBe(

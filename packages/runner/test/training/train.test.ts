@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { tf } from '@prefopt/core';
 import { describe, expect, it } from 'vitest';
@@ -72,6 +72,7 @@ describe('prefopt train', () => {
 
   it.each([
     ['bandit with a tabular policy', banditConfig(10), 5],
+    ['bandit stopped just after a periodic checkpoint', banditConfig(10), 4],
     ['arithmetic with a transformer', transformerConfig(6), 3],
   ])(
     'resumes %s so the rest of the run is identical to one never interrupted',
@@ -115,6 +116,21 @@ describe('prefopt train', () => {
     const values = Array.from(weights['policy/logits']?.dataSync() ?? []);
     expect(Math.max(...values) - Math.min(...values)).toBeGreaterThan(0.1);
     tf.dispose(Object.values(weights));
+  });
+
+  it('starts over, without doubled metrics, a run killed before its first checkpoint', async () => {
+    const config = await writeConfig(directory.path, 'killed', banditConfig(6));
+    const output = join(directory.path, 'killed');
+    const reference = join(directory.path, 'killed-reference');
+    await run({ config, set: [`output=${reference}`] });
+    await run({ config, set: [`output=${output}`] });
+    // As if killed at once after step 3, before any checkpoint was written.
+    await rm(join(output, 'checkpoints'), { recursive: true });
+    const lines = (await readFile(join(output, 'metrics.jsonl'), 'utf8')).split('\n').slice(0, 3);
+    await writeFile(join(output, 'metrics.jsonl'), `${lines.join('\n')}\n`);
+
+    expect(await run({ resume: output })).toBe(0);
+    expect(await metrics(output)).toEqual(await metrics(reference));
   });
 
   it('resumes from the last whole checkpoint when a later write was cut short', async () => {

@@ -107,6 +107,13 @@ export function logTicks(low: number, high: number): number[] {
   const first = Math.floor(snap(Math.log10(low)));
   const last = Math.max(first + 1, Math.ceil(snap(Math.log10(high))));
   if (last - first === 1) return [1, 2, 5, 10].map((multiple) => scaled(multiple, first));
+  if (last - first === 2) {
+    // Two decades, such as k from 1 to 16: 1, 2, 5 steps up to the first past the data,
+    // rather than an axis that runs on to 100.
+    const steps = [1, 2, 5, 10, 20, 50, 100].map((multiple) => scaled(multiple, first));
+    const end = steps.findIndex((tick) => tick >= high);
+    return steps.slice(0, end + 1);
+  }
 
   const exponents: number[] = [];
   if (last - first <= 5) {

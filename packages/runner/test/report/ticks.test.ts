@@ -78,8 +78,14 @@ describe('logTicks', () => {
   });
 
   it('takes each power of ten across a few decades', () => {
-    // 0.001..0.1 is decades -3..-1.
-    expect(logTicks(0.001, 0.1)).toEqual([0.001, 0.01, 0.1]);
+    // 0.001..1 is decades -3..0.
+    expect(logTicks(0.001, 1)).toEqual([0.001, 0.01, 0.1, 1]);
+  });
+
+  it('steps 1, 2, 5 across two decades, ending at the first tick past the data', () => {
+    // k from 1 to 16 (pass@k): decades 0..2; 1, 2, 5, 10, 20 covers 16.
+    expect(logTicks(1, 16)).toEqual([1, 2, 5, 10, 20]);
+    expect(logTicks(1, 100)).toEqual([1, 2, 5, 10, 20, 50, 100]);
   });
 
   it('skips powers across many decades', () => {

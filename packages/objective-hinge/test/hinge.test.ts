@@ -51,54 +51,6 @@ describe('the hinge objective', () => {
     expectClose(narrow.policyChosen, [-0.1, -0.1], 1e-6);
   });
 
-  it('stays finite at extreme log-probs', () => {
-    // Every combination of log-probs -1e4, -1 and 0, with a large beta.
-    const logProbs = [-1e4, -1, 0];
-    const rows = logProbs.flatMap((pc) =>
-      logProbs.flatMap((pr) =>
-        logProbs.flatMap((rc) => logProbs.map((rr) => ({ pc, pr, rc, rr }))),
-      ),
-    );
-    const extremes = {
-      policyChosen: rows.map((row) => row.pc),
-      policyRejected: rows.map((row) => row.pr),
-      referenceChosen: rows.map((row) => row.rc),
-      referenceRejected: rows.map((row) => row.rr),
-    };
-    const objective = new HingeObjective({ beta: 10 });
-
-    const result = evaluate(objective, extremes);
-    const gradient = gradients(objective, extremes);
-    const outputs = [
-      ...result.losses,
-      ...result.chosenRewards,
-      ...result.rejectedRewards,
-      ...gradient.policyChosen,
-      ...gradient.policyRejected,
-    ];
-    expect(outputs).toHaveLength(5 * rows.length);
-    expect(outputs.every(Number.isFinite)).toBe(true);
-    expect(Math.min(...result.losses)).toBeGreaterThanOrEqual(0);
-  });
-
-  it('leaves no tensors behind but the outputs it returns', () => {
-    const objective = new HingeObjective({ beta: 0.1 });
-    const inputs = [-1, -2, -3, -4].map((value) => tf.fill([3], value) as tf.Tensor1D);
-    const [pc, pr, rc, rr] = inputs as [tf.Tensor1D, tf.Tensor1D, tf.Tensor1D, tf.Tensor1D];
-    const before = tf.memory().numTensors;
-
-    const output = objective.compute({
-      policy: { chosen: pc, rejected: pr },
-      reference: { chosen: rc, rejected: rr },
-      chosenTokens: pc,
-      rejectedTokens: pr,
-    });
-    expect(tf.memory().numTensors).toBe(before + 3);
-
-    tf.dispose([output.losses, output.chosenRewards, output.rejectedRewards, ...inputs]);
-    expect(tf.memory().numTensors).toBe(before - 4);
-  });
-
   it('says when the reference is absent', () => {
     const objective = new HingeObjective({ beta: 0.1 });
     tf.tidy(() => {

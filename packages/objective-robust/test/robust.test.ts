@@ -71,53 +71,6 @@ describe('robust DPO', () => {
     expectClose(evaluate(objective, three).losses, [-0.123071989, 2.376928011, -2.5], 1e-5);
   });
 
-  it('stays finite at extreme log-probs', () => {
-    // Every combination of log-probs -1e4, -1 and 0, with a large beta and flip rate.
-    const logProbs = [-1e4, -1, 0];
-    const rows = logProbs.flatMap((pc) =>
-      logProbs.flatMap((pr) =>
-        logProbs.flatMap((rc) => logProbs.map((rr) => ({ pc, pr, rc, rr }))),
-      ),
-    );
-    const extremes = {
-      policyChosen: rows.map((row) => row.pc),
-      policyRejected: rows.map((row) => row.pr),
-      referenceChosen: rows.map((row) => row.rc),
-      referenceRejected: rows.map((row) => row.rr),
-    };
-    const objective = new RobustDpoObjective({ beta: 10, flipRate: 0.49 });
-
-    const result = evaluate(objective, extremes);
-    const gradient = gradients(objective, extremes);
-    const outputs = [
-      ...result.losses,
-      ...result.chosenRewards,
-      ...result.rejectedRewards,
-      ...gradient.policyChosen,
-      ...gradient.policyRejected,
-    ];
-    expect(outputs).toHaveLength(5 * rows.length);
-    expect(outputs.every(Number.isFinite)).toBe(true);
-  });
-
-  it('leaves no tensors behind but the outputs it returns', () => {
-    const objective = new RobustDpoObjective({ beta: 0.1, flipRate: 0.2 });
-    const inputs = [-1, -2, -3, -4].map((value) => tf.fill([3], value) as tf.Tensor1D);
-    const [pc, pr, rc, rr] = inputs as [tf.Tensor1D, tf.Tensor1D, tf.Tensor1D, tf.Tensor1D];
-    const before = tf.memory().numTensors;
-
-    const output = objective.compute({
-      policy: { chosen: pc, rejected: pr },
-      reference: { chosen: rc, rejected: rr },
-      chosenTokens: pc,
-      rejectedTokens: pr,
-    });
-    expect(tf.memory().numTensors).toBe(before + 3);
-
-    tf.dispose([output.losses, output.chosenRewards, output.rejectedRewards, ...inputs]);
-    expect(tf.memory().numTensors).toBe(before - 4);
-  });
-
   it('says when the reference is absent', () => {
     const objective = new RobustDpoObjective({ beta: 0.1, flipRate: 0.1 });
     tf.tidy(() => {

@@ -37,7 +37,7 @@ export const logProbBatch: fc.Arbitrary<LogProbBatch> = fc
 /** Log-probs at the edges of what a model produces, and a few in between. */
 const extremeLogProb = fc.constantFrom(-1e4, -9999.5, -1000, -1, -1e-6, 0);
 
-/** A batch of extreme log-probs and lengths (1 or 1000 tokens). */
+/** A batch of extreme log-probs and lengths (1 to 10,000 tokens). */
 export const extremeBatch: fc.Arbitrary<LogProbBatch> = fc
   .array(
     fc.record({
@@ -45,8 +45,8 @@ export const extremeBatch: fc.Arbitrary<LogProbBatch> = fc
       pr: extremeLogProb,
       rc: extremeLogProb,
       rr: extremeLogProb,
-      nc: fc.constantFrom(1, 1000),
-      nr: fc.constantFrom(1, 1000),
+      nc: fc.constantFrom(1, 1000, 10_000),
+      nr: fc.constantFrom(1, 1000, 10_000),
     }),
     { minLength: 1, maxLength: 8 },
   )

@@ -47,9 +47,29 @@ function inputOf(
   return {
     policy: { chosen: pc, rejected: pr },
     ...(objective.usesReference ? { reference: { chosen: rc, rejected: rr } } : {}),
-    chosenTokens: tf.tensor1d(batch.chosenTokens ?? ones),
-    rejectedTokens: tf.tensor1d(batch.rejectedTokens ?? ones),
+    // Counts as int32, as a tokenizer produces them: an objective must cast them itself.
+    chosenTokens: tf.tensor1d(batch.chosenTokens ?? ones, 'int32'),
+    rejectedTokens: tf.tensor1d(batch.rejectedTokens ?? ones, 'int32'),
   };
+}
+
+/**
+ * The tensors of an objective's input for a batch, outside any tidy; the
+ * caller disposes `tensors`.
+ */
+export function objectiveInput(
+  objective: Objective,
+  batch: LogProbBatch,
+): { input: ObjectiveInput; tensors: tf.Tensor[] } {
+  const input = inputOf(objective, batch, logProbTensors(batch));
+  const tensors = [
+    input.policy.chosen,
+    input.policy.rejected,
+    ...(input.reference === undefined ? [] : [input.reference.chosen, input.reference.rejected]),
+    input.chosenTokens,
+    input.rejectedTokens,
+  ];
+  return { input, tensors };
 }
 
 /** Runs an objective on a batch and reads its outputs back as numbers. */

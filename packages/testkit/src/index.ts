@@ -6,5 +6,6 @@ export {
   type Gradients,
   gradients,
   type LogProbBatch,
+  objectiveInput,
 } from './batch.js';
 export { type ObjectiveLawOptions, objectiveLaws, reductionLaw } from './laws.js';

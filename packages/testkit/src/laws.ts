@@ -2,7 +2,7 @@ import { type Objective, tf } from '@prefopt/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { extremeBatch, logProb, logProbBatch, tokenCount } from './arbitraries.js';
-import { evaluate, expectClose, gradients, type LogProbBatch } from './batch.js';
+import { evaluate, expectClose, gradients, type LogProbBatch, objectiveInput } from './batch.js';
 
 /** Which laws an objective opts into, beyond those every objective must keep. */
 export interface ObjectiveLawOptions {
@@ -103,13 +103,21 @@ export function objectiveLaws(
       );
     });
 
-    it('leaves no tensor behind but the outputs it returns', () => {
+    it('returns three new tensors and leaves no other behind', () => {
       fc.assert(
         fc.property(objectives, logProbBatch, (objective, batch) => {
+          const { input, tensors } = objectiveInput(objective, batch);
           const before = tf.memory().numTensors;
+          const output = objective.compute(input);
+          expect(tf.memory().numTensors).toBe(before + 3);
+          tf.dispose([output.losses, output.chosenRewards, output.rejectedRewards]);
+          expect(tf.memory().numTensors).toBe(before);
+          tf.dispose(tensors);
+
+          const outside = tf.memory().numTensors;
           evaluate(objective, batch);
           gradients(objective, batch);
-          expect(tf.memory().numTensors).toBe(before);
+          expect(tf.memory().numTensors).toBe(outside);
         }),
         { numRuns: 20 },
       );

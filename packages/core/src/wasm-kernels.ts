@@ -5,6 +5,8 @@ interface WasmBackend {
   readSync(dataId: tf.DataId): tf.backend_util.BackendValues;
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
   typedArrayFromHeap(info: tf.TensorInfo): tf.backend_util.TypedArray;
+  disposeData(dataId: tf.DataId): boolean;
+  incRef(dataId: tf.DataId): void;
 }
 
 /**
@@ -41,9 +43,178 @@ const unsortedSegmentSum: tf.KernelConfig = {
   },
 };
 
-/** Adds the kernels the wasm backend lacks for training; safe to call more than once. */
+const size = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
+
+/** The wasm backend's own bookkeeping, used to run XNNPACK on slices in place. */
+interface WasmInternals {
+  makeOutput(shape: number[], dtype: tf.DataType, memoryOffset?: number): tf.TensorInfo;
+  readonly dataIdMap: {
+    get(dataId: tf.DataId): { readonly id: number; readonly memoryOffset: number } | undefined;
+    delete(dataId: tf.DataId): boolean;
+  };
+  readonly wasm: { readonly tfjs: { disposeData(id: number): void } };
+}
+
+function internalsOf(backend: unknown): (WasmBackend & WasmInternals) | undefined {
+  const b = backend as Partial<WasmBackend & WasmInternals>;
+  const usable =
+    typeof b.makeOutput === 'function' &&
+    typeof b.dataIdMap?.get === 'function' &&
+    typeof b.wasm?.tfjs?.disposeData === 'function';
+  return usable ? (b as WasmBackend & WasmInternals) : undefined;
+}
+
+/** Marks a kernel as ours, so registering twice does not wrap twice. */
+const rerouted = Symbol('prefopt.rerouted');
+
+/** Below this many multiply-adds per matrix pair, the scalar loop beats the per-call cost. */
+const smallestRerouted = 4096;
+
+type Kernel = ReturnType<typeof tf.getKernel> & object;
+
+/**
+ * The wasm BatchMatMul runs XNNPACK's fast matrix product (about 18 GFLOP/s
+ * on one core here) only for one matrix pair with neither side transposed.
+ * Every other call, so every gradient of x W (x^T dy and dy W^T) and every
+ * attention product (a batch of pairs), took a scalar loop that managed 1.3
+ * to 1.9 GFLOP/s. This kernel writes a transposed operand out first (linear
+ * in its size) and runs a batch pair by pair through XNNPACK on views into
+ * the operands' memory. Each output is the same sum of products; only the
+ * order of the additions, and so float32 rounding, may differ.
+ */
+function reroutedBatchMatMul(original: Kernel, transpose: Kernel): tf.KernelFunc {
+  return ({ inputs, backend, attrs }) => {
+    const { a, b } = inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
+    const { transposeA, transposeB } = attrs as { transposeA: boolean; transposeB: boolean };
+    const internals = internalsOf(backend);
+    const batchA = size(a.shape.slice(0, -2));
+    const batchB = size(b.shape.slice(0, -2));
+    const batch = Math.max(batchA, batchB);
+    const at = (shape: readonly number[], fromEnd: number) => shape[shape.length - fromEnd] ?? 1;
+    const rows = transposeA ? at(a.shape, 1) : at(a.shape, 2);
+    const inner = transposeA ? at(a.shape, 2) : at(a.shape, 1);
+    const columns = transposeB ? at(b.shape, 2) : at(b.shape, 1);
+    const plain = !(transposeA || transposeB) && batch === 1;
+    const broadcastable = batchA === batchB || batchA === 1 || batchB === 1;
+    if (
+      plain ||
+      internals === undefined ||
+      !broadcastable ||
+      a.dtype !== 'float32' ||
+      rows * inner * columns < smallestRerouted
+    ) {
+      return original.kernelFunc({ inputs, backend, attrs });
+    }
+
+    const transient: tf.TensorInfo[] = [];
+    // x as [count, r, c], with its last two axes swapped when asked.
+    const operand = (x: tf.TensorInfo, count: number, flip: boolean): tf.TensorInfo => {
+      const shape = [count, at(x.shape, 2), at(x.shape, 1)];
+      const matrices = { dataId: x.dataId, shape, dtype: x.dtype };
+      if (!flip) return matrices;
+      const out = transpose.kernelFunc({
+        inputs: { x: matrices },
+        backend,
+        attrs: { perm: [0, 2, 1] },
+      }) as tf.TensorInfo;
+      transient.push(out);
+      return out;
+    };
+    const left = operand(a, batchA, transposeA); // [batchA, rows, inner]
+    const right = operand(b, batchB, transposeB); // [batchB, inner, columns]
+    const outShape = [
+      ...(a.shape.length >= b.shape.length ? a.shape : b.shape).slice(0, -2),
+      rows,
+      columns,
+    ];
+    const noTranspose = { ...attrs, transposeA: false, transposeB: false };
+    try {
+      if (batch === 1) {
+        const out = original.kernelFunc({
+          inputs: { a: left, b: right },
+          backend,
+          attrs: noTranspose,
+        }) as tf.TensorInfo;
+        return { ...out, shape: outShape };
+      }
+      const out = internals.makeOutput(outShape, 'float32');
+      // A view shares its parent's memory; it is unregistered, never freed.
+      const view = (x: tf.TensorInfo, index: number, shape: number[]) => {
+        const base = internals.dataIdMap.get(x.dataId)?.memoryOffset ?? 0;
+        return internals.makeOutput(shape, 'float32', base + index * size(shape) * 4);
+      };
+      const release = (x: tf.TensorInfo) => {
+        const entry = internals.dataIdMap.get(x.dataId);
+        if (entry !== undefined) internals.wasm.tfjs.disposeData(entry.id);
+        internals.dataIdMap.delete(x.dataId);
+      };
+      for (let i = 0; i < batch; i++) {
+        const x = view(left, batchA === 1 ? 0 : i, [rows, inner]);
+        const w = view(right, batchB === 1 ? 0 : i, [inner, columns]);
+        const product = original.kernelFunc({
+          inputs: { a: x, b: w },
+          backend,
+          attrs: noTranspose,
+        }) as tf.TensorInfo;
+        // Views of the heap go stale when it grows, so take them after each product.
+        const target = internals.typedArrayFromHeap(out);
+        target.set(internals.typedArrayFromHeap(product), i * rows * columns);
+        internals.disposeData(product.dataId);
+        release(x);
+        release(w);
+      }
+      return out;
+    } finally {
+      for (const info of transient) internals.disposeData(info.dataId);
+    }
+  };
+}
+
+function rerouteMatrixProducts(): void {
+  const original = tf.getKernel('BatchMatMul', 'wasm');
+  const transpose = tf.getKernel('Transpose', 'wasm');
+  if (original === undefined || transpose === undefined) return;
+  if ((original as { [rerouted]?: true })[rerouted]) return;
+  tf.unregisterKernel('BatchMatMul', 'wasm');
+  tf.registerKernel({
+    ...original,
+    kernelFunc: reroutedBatchMatMul(original, transpose),
+    [rerouted]: true,
+  } as tf.KernelConfig);
+}
+
+/**
+ * Identity, and Cast to the same dtype, copy their input on wasm: 13% of the
+ * kernel time of a training step of the medium benchmark, mostly through
+ * gradients that cast to float32. Tensors are immutable, so these share the
+ * input's memory instead, by reference count, as the cpu backend does.
+ */
+function shareUnchangedTensors(): void {
+  for (const name of ['Identity', 'Cast'] as const) {
+    const original = tf.getKernel(name, 'wasm');
+    if (original === undefined || (original as { [rerouted]?: true })[rerouted]) continue;
+    const kernelFunc: tf.KernelFunc = ({ inputs, backend, attrs }) => {
+      const { x } = inputs as { x: tf.TensorInfo };
+      const dtype = name === 'Cast' ? (attrs as { dtype: tf.DataType }).dtype : x.dtype;
+      if (dtype !== x.dtype || x.dtype === 'string') {
+        return original.kernelFunc({ inputs, backend, attrs });
+      }
+      (backend as unknown as WasmBackend).incRef(x.dataId);
+      return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+    };
+    tf.unregisterKernel(name, 'wasm');
+    tf.registerKernel({ ...original, kernelFunc, [rerouted]: true } as tf.KernelConfig);
+  }
+}
+
+/**
+ * Adds the kernels the wasm backend lacks for training and routes matrix
+ * products to its fast path; safe to call more than once.
+ */
 export function registerWasmTrainingKernels(): void {
   if (tf.getKernel(unsortedSegmentSum.kernelName, 'wasm') === undefined) {
     tf.registerKernel(unsortedSegmentSum);
   }
+  rerouteMatrixProducts();
+  shareUnchangedTensors();
 }

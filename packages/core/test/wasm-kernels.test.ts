@@ -43,3 +43,136 @@ describe('the wasm backend after selectBackend', () => {
     );
   });
 });
+
+/** a b in float64 by the definition, for [batch, rows, inner] and [batch, inner, columns]. */
+function reference(a: number[][][], b: number[][][]) {
+  const batch = Math.max(a.length, b.length);
+  const out: { value: number; magnitude: number }[][][] = [];
+  for (let i = 0; i < batch; i++) {
+    const x = a[a.length === 1 ? 0 : i] ?? [];
+    const w = b[b.length === 1 ? 0 : i] ?? [];
+    out.push(
+      x.map((row) =>
+        (w[0] ?? []).map((_, c) => {
+          let value = 0;
+          let magnitude = 0;
+          row.forEach((v, k) => {
+            value += v * (w[k]?.[c] ?? 0);
+            magnitude += Math.abs(v * (w[k]?.[c] ?? 0));
+          });
+          return { value, magnitude };
+        }),
+      ),
+    );
+  }
+  return out;
+}
+
+const transposed = (m: number[][]) => (m[0] ?? []).map((_, c) => m.map((row) => row[c] ?? 0));
+
+describe('matrix products on wasm', () => {
+  const initial = tf.getBackend();
+  afterAll(async () => {
+    await tf.setBackend(initial);
+  });
+
+  const matrices = (count: number, rows: number, columns: number) =>
+    fc.array(
+      fc.array(
+        fc.array(fc.integer({ min: -64, max: 64 }), { minLength: columns, maxLength: columns }),
+        {
+          minLength: rows,
+          maxLength: rows,
+        },
+      ),
+      { minLength: count, maxLength: count },
+    );
+  const product = fc
+    .record({
+      batch: fc.constantFrom(1, 2, 5),
+      // Which operand, if either, is a single matrix shared by the whole batch.
+      shared: fc.constantFrom('none', 'a', 'b'),
+      rows: fc.integer({ min: 1, max: 40 }),
+      inner: fc.integer({ min: 1, max: 40 }),
+      columns: fc.integer({ min: 1, max: 40 }),
+      transposeA: fc.boolean(),
+      transposeB: fc.boolean(),
+      rank4: fc.boolean(),
+    })
+    .chain((shape) =>
+      fc.record({
+        shape: fc.constant(shape),
+        a: matrices(shape.shared === 'a' ? 1 : shape.batch, shape.rows, shape.inner),
+        b: matrices(shape.shared === 'b' ? 1 : shape.batch, shape.inner, shape.columns),
+      }),
+    );
+
+  it('equal the products by definition, transposed, batched and broadcast', async () => {
+    await selectBackend('wasm', silentLogger);
+    fc.assert(
+      fc.property(product, ({ shape, a, b }) => {
+        const { transposeA, transposeB, rank4, batch } = shape;
+        // Stored as the kernel is asked to read them: transposed where it transposes.
+        const stored = (m: number[][][], flip: boolean) => (flip ? m.map(transposed) : m);
+        const tensor = (m: number[][][], flip: boolean) => {
+          const values = stored(m, flip);
+          const t = tf.tensor3d(values);
+          if (!rank4 || m.length !== batch || batch === 1)
+            return m.length === 1 ? t.squeeze([0]) : t;
+          return t.reshape([1, batch, ...t.shape.slice(1)]);
+        };
+        const actual = tf.tidy(() =>
+          tf
+            .matMul(tensor(a, transposeA), tensor(b, transposeB), transposeA, transposeB)
+            .dataSync(),
+        );
+        const expected = reference(a, b).flat(2);
+        expect(actual.length).toBe(expected.length);
+        expected.forEach(({ value, magnitude }, i) => {
+          // Integers below 2^24 with sums below 2^24 are exact in float32.
+          expect(Math.abs((actual[i] ?? Number.NaN) - value)).toBeLessThanOrEqual(
+            magnitude * 2 ** -23,
+          );
+        });
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it('leave no tensor and no backend data behind', async () => {
+    await selectBackend('wasm', silentLogger);
+    const a = tf.randomNormal([6, 32, 24]);
+    const b = tf.randomNormal([6, 32, 40]);
+    const run = () =>
+      tf.tidy(() => {
+        const out = tf.matMul(a, b, true, false);
+        const back = tf.matMul(out, b, false, true);
+        return tf.sum(back).dataSync()[0];
+      });
+    run();
+    const tensors = tf.memory().numTensors;
+    const data = tf.engine().backend.numDataIds();
+    const bytes = tf.memory().numBytes;
+    for (let i = 0; i < 5; i++) run();
+    expect(tf.memory().numTensors).toBe(tensors);
+    expect(tf.engine().backend.numDataIds()).toBe(data);
+    expect(tf.memory().numBytes).toBe(bytes);
+    tf.dispose([a, b]);
+  });
+
+  it('shares memory for clones and same-type casts, and frees it with the last user', async () => {
+    await selectBackend('wasm', silentLogger);
+    const data = tf.engine().backend.numDataIds();
+    const x = tf.tensor1d([1.5, -2.25, 3]);
+    const copy = tf.clone(x);
+    const same = tf.cast(x, 'float32');
+    const whole = tf.cast(x, 'int32');
+    x.dispose();
+    expect(Array.from(copy.dataSync())).toEqual([1.5, -2.25, 3]);
+    expect(Array.from(same.dataSync())).toEqual([1.5, -2.25, 3]);
+    expect(Array.from(whole.dataSync())).toEqual([1, -2, 3]);
+    expect(whole.dtype).toBe('int32');
+    tf.dispose([copy, same, whole]);
+    expect(tf.engine().backend.numDataIds()).toBe(data);
+  });
+});

@@ -84,10 +84,16 @@ function layerNorm(x: tf.Tensor, scale: tf.Tensor, shift: tf.Tensor): tf.Tensor 
   return tf.add(tf.mul(tf.mul(centred, tf.rsqrt(tf.add(variance, 1e-5))), scale), shift);
 }
 
-/** GELU, tanh form: 0.5 x (1 + tanh(sqrt(2 / pi) (x + 0.044715 x^3))). */
-function gelu(x: tf.Tensor): tf.Tensor {
-  const inner = tf.mul(Math.sqrt(2 / Math.PI), tf.add(x, tf.mul(0.044715, tf.pow(x, 3))));
-  return tf.mul(tf.mul(0.5, x), tf.add(1, tf.tanh(inner)));
+/**
+ * GELU, tanh form: 0.5 x (1 + tanh(u)) with u = sqrt(2 / pi) (x + 0.044715 x^3),
+ * computed as x sigmoid(2u), the same function since 1 + tanh(u) = 2 sigmoid(2u).
+ * On wasm, sigmoid is a vectorised XNNPACK kernel (0.7 ms for 2^19 values here)
+ * and tanh a scalar loop (12 ms); x^3 is two products, since tf.pow is slow too.
+ */
+export function gelu(x: tf.Tensor): tf.Tensor {
+  const cube = tf.mul(tf.square(x), x);
+  const twiceU = tf.mul(2 * Math.sqrt(2 / Math.PI), tf.add(x, tf.mul(0.044715, cube)));
+  return tf.mul(x, tf.sigmoid(twiceU));
 }
 
 /** Affine map over the last axis of [B, T, in]: x W + b, as one 2-D matmul. */

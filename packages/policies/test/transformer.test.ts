@@ -1,6 +1,7 @@
 import { collateRows, type PromptCompletion, tf, toTokenBatch } from '@prefopt/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TransformerPolicy, transformerOptions } from '../src/index.js';
+import { gelu } from '../src/transformer.js';
 
 // A 12-token vocabulary: ids 0-8 are ordinary tokens, then the special ones.
 const special = { vocabularySize: 12, beginId: 9, endId: 10, paddingId: 11 };
@@ -193,5 +194,37 @@ describe('transformer sampling', () => {
     });
     // Context 12: begin + 8 prompt tokens leave room for at most 3 completion tokens.
     expect(completion.length).toBeLessThanOrEqual(3);
+  });
+});
+
+describe('GELU', () => {
+  it('is the tanh form, and so is its derivative', () => {
+    const xs = [-30, -8, -3, -1.5, -0.5, -1e-3, 0, 1e-3, 0.25, 0.7, 1, 2.5, 5, 30];
+    // In float64: g(x) = 0.5 x (1 + tanh(u)), u = c (x + k x^3);
+    // g'(x) = 0.5 (1 + tanh(u)) + 0.5 x (1 - tanh(u)^2) c (1 + 3 k x^2).
+    const c = Math.sqrt(2 / Math.PI);
+    const k = 0.044715;
+    const expected = xs.map((x) => {
+      const t = Math.tanh(c * (x + k * x ** 3));
+      return {
+        value: 0.5 * x * (1 + t),
+        slope: 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * c * (1 + 3 * k * x * x),
+      };
+    });
+    const [values, slopes] = tf.tidy(() => {
+      const x = tf.tensor1d(xs);
+      return [
+        gelu(x).arraySync(),
+        tf
+          .grad((v: tf.Tensor) => tf.sum(gelu(v)))(x)
+          .arraySync(),
+      ];
+    }) as [number[], number[]];
+    expected.forEach(({ value, slope }, i) => {
+      expect(Math.abs((values[i] ?? Number.NaN) - value)).toBeLessThanOrEqual(
+        1e-6 * (1 + Math.abs(value)),
+      );
+      expect(Math.abs((slopes[i] ?? Number.NaN) - slope)).toBeLessThanOrEqual(1e-6);
+    });
   });
 });

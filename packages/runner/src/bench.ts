@@ -1,9 +1,11 @@
 #!/usr/bin/env node
 // Measures a training step with the cached reference: one JSON line per case.
 import 'reflect-metadata';
+import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import {
   type BackendName,
@@ -111,9 +113,21 @@ async function measure(
   });
 
   const trainer = run.resolve(Trainer);
+  let kernels: KernelTime[] = [];
   try {
     last = performance.now();
-    await trainer.train();
+    if (profile) {
+      const info = await tf.profile(async () => {
+        await trainer.train();
+      });
+      kernels = info.kernels.map((k) => ({
+        name: k.name,
+        shapes: k.inputShapes.map((shape) => `[${shape.join(',')}]`).join('x'),
+        ms: typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0,
+      }));
+    } else {
+      await trainer.train();
+    }
   } finally {
     trainer.dispose();
     policy.dispose();
@@ -137,7 +151,75 @@ async function measure(
     peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024),
     tensors_left_per_step:
       counts.length < 2 ? 0 : ((counts.at(-1) ?? 0) - (counts[0] ?? 0)) / (counts.length - 1),
+    ...(profile ? { kernels: kernelTable(kernels, stepTimes.length) } : {}),
   };
+}
+
+interface KernelTime {
+  readonly name: string;
+  readonly shapes: string;
+  readonly ms: number;
+}
+
+/** Kernel time per step by kernel, and the costliest kernel-and-shape calls, largest first. */
+function kernelTable(kernels: readonly KernelTime[], steps: number) {
+  const total = kernels.reduce((sum, k) => sum + k.ms, 0);
+  const group = (key: (k: KernelTime) => string) => {
+    const sums = new Map<string, { ms: number; calls: number }>();
+    for (const k of kernels) {
+      const entry = sums.get(key(k)) ?? { ms: 0, calls: 0 };
+      sums.set(key(k), { ms: entry.ms + k.ms, calls: entry.calls + 1 });
+    }
+    return [...sums]
+      .sort((a, b) => b[1].ms - a[1].ms)
+      .slice(0, 12)
+      .map(([name, { ms, calls }]) => ({
+        name,
+        ms_per_step: Number((ms / steps).toFixed(1)),
+        calls_per_step: Number((calls / steps).toFixed(1)),
+        share: Number((ms / total).toFixed(3)),
+      }));
+  };
+  return {
+    ms_per_step: Number((total / steps).toFixed(1)),
+    by_kernel: group((k) => k.name),
+    by_call: group((k) => `${k.name} ${k.shapes}`),
+  };
+}
+
+/** The same step in PyTorch (bench/torch_step.py), for a ratio from one run. */
+const torchStep = join(dirname(fileURLToPath(import.meta.url)), '..', 'bench', 'torch_step.py');
+
+/** The first Python that imports torch: PREFOPT_BENCH_PYTHON, python3, Debian's python3. */
+function findTorchPython(): string | undefined {
+  const candidates = [process.env.PREFOPT_BENCH_PYTHON, 'python3', '/usr/bin/python3'];
+  return candidates.find(
+    (python) =>
+      python !== undefined &&
+      python !== '' &&
+      spawnSync(python, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0,
+  );
+}
+
+function torchPairsPerSecond(
+  python: string,
+  benchCase: Case,
+  steps: number,
+  warmup: number,
+): number | undefined {
+  const args = [
+    torchStep,
+    ...['--layers', benchCase.layers, '--width', benchCase.width, '--heads', 4],
+    ...['--context', benchCase.context, '--pairs', benchCase.pairs],
+    ...['--steps', steps, '--warmup', warmup],
+  ].map(String);
+  const result = spawnSync(python, args, { encoding: 'utf8' });
+  if (result.status !== 0) {
+    process.stderr.write(`bench: the PyTorch step failed: ${result.stderr.trim()}\n`);
+    return undefined;
+  }
+  const line = JSON.parse(result.stdout.trim().split('\n').at(-1) ?? '{}');
+  return typeof line.pairs_per_second === 'number' ? line.pairs_per_second : undefined;
 }
 
 const { values } = parseArgs({
@@ -145,17 +227,37 @@ const { values } = parseArgs({
     backend: { type: 'string', default: 'auto' },
     steps: { type: 'string', default: '5' },
     case: { type: 'string', multiple: true },
+    // Times every kernel of the run (slower), and adds where the time went to each line.
+    profile: { type: 'boolean', default: false },
+    // Skips the PyTorch comparison even where torch is installed.
+    'no-torch': { type: 'boolean', default: false },
   },
 });
 const backend = values.backend as BackendName;
+const profile = values.profile;
 if (!backendNames.includes(backend)) {
   process.stderr.write(`bench: --backend must be one of ${backendNames.join(', ')}\n`);
   process.exit(2);
 }
 await selectBackend(backend, { info: (line) => process.stderr.write(`${line}\n`), warn: () => {} });
+const python = values['no-torch'] ? undefined : findTorchPython();
+if (!values['no-torch'] && python === undefined) {
+  process.stderr.write('bench: no Python with torch found; PyTorch comparison skipped\n');
+}
 for (const benchCase of cases.filter(
   (c) => values.case === undefined || values.case.includes(c.name),
 )) {
   const result = await measure(benchCase, Number(values.steps), 2);
-  process.stdout.write(`${JSON.stringify(result)}\n`);
+  const torch =
+    python === undefined
+      ? undefined
+      : torchPairsPerSecond(python, benchCase, Number(values.steps), 2);
+  const comparison =
+    torch === undefined
+      ? { torch_pairs_per_second: null }
+      : {
+          torch_pairs_per_second: torch,
+          ratio_to_torch: Number(((result.pairs_per_second as number) / torch).toFixed(3)),
+        };
+  process.stdout.write(`${JSON.stringify({ ...result, ...comparison })}\n`);
 }

@@ -9,6 +9,8 @@ interface WasmBackend {
   incRef(dataId: tf.DataId): void;
 }
 
+const size = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
+
 /**
  * UnsortedSegmentSum: out[s, ...] = sum of x[i, ...] over the i whose segment
  * id is s. tfjs 4.22 ships no wasm kernel for it, and the gradient of
@@ -23,8 +25,8 @@ const unsortedSegmentSum: tf.KernelConfig = {
     const segments = (attrs as { numSegments: number }).numSegments;
     const wasm = backend as unknown as WasmBackend;
 
-    const rows = segmentIds.shape.reduce((a, b) => a * b, 1);
-    const inner = x.shape.slice(segmentIds.shape.length).reduce((a, b) => a * b, 1);
+    const rows = size(segmentIds.shape);
+    const inner = size(x.shape.slice(segmentIds.shape.length));
     const values = wasm.readSync(x.dataId) as tf.backend_util.TypedArray;
     const ids = wasm.readSync(segmentIds.dataId) as tf.backend_util.TypedArray;
 
@@ -42,8 +44,6 @@ const unsortedSegmentSum: tf.KernelConfig = {
     return output;
   },
 };
-
-const size = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
 
 /** The wasm backend's own bookkeeping, used to run XNNPACK on slices in place. */
 interface WasmInternals {
@@ -174,17 +174,16 @@ function reroutedBatchMatMul(original: Kernel, transpose: Kernel): tf.KernelFunc
   };
 }
 
-function rerouteMatrixProducts(): void {
-  const original = tf.getKernel('BatchMatMul', 'wasm');
-  const transpose = tf.getKernel('Transpose', 'wasm');
-  if (original === undefined || transpose === undefined) return;
-  if ((original as { [rerouted]?: true })[rerouted]) return;
-  tf.unregisterKernel('BatchMatMul', 'wasm');
-  tf.registerKernel({
-    ...original,
-    kernelFunc: reroutedBatchMatMul(original, transpose),
-    [rerouted]: true,
-  } as tf.KernelConfig);
+/**
+ * Puts `wrap(original)` in place of a wasm kernel, keeping its setup; does
+ * nothing where the kernel is missing or already replaced.
+ */
+function replaceWasmKernel(name: string, wrap: (original: Kernel) => tf.KernelFunc): void {
+  const original = tf.getKernel(name, 'wasm');
+  if (original === undefined || (original as { [rerouted]?: true })[rerouted]) return;
+  const kernelFunc = wrap(original);
+  tf.unregisterKernel(name, 'wasm');
+  tf.registerKernel({ ...original, kernelFunc, [rerouted]: true } as tf.KernelConfig);
 }
 
 /**
@@ -193,22 +192,16 @@ function rerouteMatrixProducts(): void {
  * gradients that cast to float32. Tensors are immutable, so these share the
  * input's memory instead, by reference count, as the cpu backend does.
  */
-function shareUnchangedTensors(): void {
-  for (const name of ['Identity', 'Cast'] as const) {
-    const original = tf.getKernel(name, 'wasm');
-    if (original === undefined || (original as { [rerouted]?: true })[rerouted]) continue;
-    const kernelFunc: tf.KernelFunc = ({ inputs, backend, attrs }) => {
-      const { x } = inputs as { x: tf.TensorInfo };
-      const dtype = name === 'Cast' ? (attrs as { dtype: tf.DataType }).dtype : x.dtype;
-      if (dtype !== x.dtype || x.dtype === 'string') {
-        return original.kernelFunc({ inputs, backend, attrs });
-      }
-      (backend as unknown as WasmBackend).incRef(x.dataId);
-      return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
-    };
-    tf.unregisterKernel(name, 'wasm');
-    tf.registerKernel({ ...original, kernelFunc, [rerouted]: true } as tf.KernelConfig);
-  }
+function sharedUnchanged(original: Kernel): tf.KernelFunc {
+  return ({ inputs, backend, attrs }) => {
+    const { x } = inputs as { x: tf.TensorInfo };
+    const dtype = (attrs as { dtype?: tf.DataType } | undefined)?.dtype ?? x.dtype; // Cast has one
+    if (dtype !== x.dtype || x.dtype === 'string') {
+      return original.kernelFunc({ inputs, backend, attrs });
+    }
+    (backend as unknown as WasmBackend).incRef(x.dataId);
+    return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+  };
 }
 
 /**
@@ -219,6 +212,10 @@ export function registerWasmTrainingKernels(): void {
   if (tf.getKernel(unsortedSegmentSum.kernelName, 'wasm') === undefined) {
     tf.registerKernel(unsortedSegmentSum);
   }
-  rerouteMatrixProducts();
-  shareUnchangedTensors();
+  const transpose = tf.getKernel('Transpose', 'wasm');
+  if (transpose !== undefined) {
+    replaceWasmKernel('BatchMatMul', (original) => reroutedBatchMatMul(original, transpose));
+  }
+  replaceWasmKernel('Identity', sharedUnchanged);
+  replaceWasmKernel('Cast', sharedUnchanged);
 }

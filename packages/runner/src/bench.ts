@@ -55,6 +55,7 @@ async function measure(
   benchCase: Case,
   steps: number,
   warmup: number,
+  profile: boolean,
 ): Promise<Record<string, unknown>> {
   const tokenizer = new ByteTokenizer();
   const options = transformerOptions.parse(
@@ -234,7 +235,6 @@ const { values } = parseArgs({
   },
 });
 const backend = values.backend as BackendName;
-const profile = values.profile;
 if (!backendNames.includes(backend)) {
   process.stderr.write(`bench: --backend must be one of ${backendNames.join(', ')}\n`);
   process.exit(2);
@@ -247,7 +247,7 @@ if (!values['no-torch'] && python === undefined) {
 for (const benchCase of cases.filter(
   (c) => values.case === undefined || values.case.includes(c.name),
 )) {
-  const result = await measure(benchCase, Number(values.steps), 2);
+  const result = await measure(benchCase, Number(values.steps), 2, values.profile);
   const torch =
     python === undefined
       ? undefined

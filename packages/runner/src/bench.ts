@@ -10,18 +10,19 @@ import { parseArgs } from 'node:util';
 import {
   type BackendName,
   backendNames,
+  type ConcreteBackend,
+  type Objective,
   seededRandom,
   selectBackend,
   silentLogger,
   type TokenizedPair,
   tf,
 } from '@prefopt/core';
-import { ByteTokenizer } from '@prefopt/datasets';
-import { DpoObjective } from '@prefopt/objective-dpo';
-import { TransformerPolicy, transformerOptions } from '@prefopt/policies';
 import { container } from 'tsyringe';
-import { trainingOptions } from './run-config.js';
+import { createRunParts } from './compose.js';
+import { validateConfig } from './run-directory.js';
 import { Tokens } from './tokens.js';
+import { mainThreadOnly, microBatchWork, threadCount, WorkerThreads } from './training/threads.js';
 import { Trainer } from './training/trainer.js';
 
 interface Case {
@@ -51,27 +52,52 @@ function pairs(count: number, context: number): TokenizedPair[] {
   }));
 }
 
-async function measure(
-  benchCase: Case,
-  steps: number,
-  warmup: number,
-  profile: boolean,
-): Promise<Record<string, unknown>> {
-  const tokenizer = new ByteTokenizer();
-  const options = transformerOptions.parse(
-    {
+/** The bench's run as a config file would give it; the data section only supplies the tokenizer. */
+function benchConfig(benchCase: Case, threads: number | 'auto'): Record<string, unknown> {
+  return {
+    seed: 1,
+    objective: { name: 'dpo', beta: 0.1 },
+    policy: {
+      name: 'transformer',
       layers: benchCase.layers,
       width: benchCase.width,
       heads: 4,
       contextLength: benchCase.context,
     },
-    'policy',
+    data: { train: { name: 'arithmetic' } },
+    training: { batchSize: benchCase.pairs, threads },
+  };
+}
+
+async function measure(
+  benchCase: Case,
+  steps: number,
+  warmup: number,
+  options: { profile: boolean; threads: number | 'auto'; backend: ConcreteBackend },
+): Promise<Record<string, unknown>> {
+  const raw = benchConfig(benchCase, options.threads);
+  const baseDirectory = process.cwd();
+  const { config, registry } = await validateConfig(raw, 'bench', baseDirectory);
+  const context = { logger: silentLogger, seed: config.seed, baseDirectory };
+  const { policy, trainDataset } = await createRunParts(config, registry, context);
+  const tokenizer = trainDataset.tokenizer;
+  const objective = (await registry
+    .resolve('objective', config.objective.name)
+    .create(config.objective.options, context)) as Objective;
+  const variables = policy.variables.filter((variable) => variable.trainable);
+  const count = threadCount(
+    config.training.threads,
+    options.backend,
+    microBatchWork(variables, policy.contextLength, config.training.batchSize),
   );
-  const policy = TransformerPolicy.create(
-    { ...options, scope: `bench-${benchCase.name}` },
-    tokenizer,
-    1,
-  );
+  const threads =
+    count === 1
+      ? mainThreadOnly
+      : await WorkerThreads.start(
+          count - 1,
+          { config: raw, baseDirectory, backend: options.backend },
+          variables,
+        );
   const train = pairs(benchCase.pairs * (steps + warmup), benchCase.context);
   const cached = {
     chosen: new Float32Array(train.length).fill(-100),
@@ -83,16 +109,14 @@ async function measure(
   const tensorCounts: number[] = [];
   let last = performance.now();
   const run = container.createChildContainer();
-  run.register(Tokens.Objective, { useValue: new DpoObjective({ beta: 0.1, labelSmoothing: 0 }) });
+  run.register(Tokens.Objective, { useValue: objective });
+  run.register(Tokens.Threads, { useValue: threads });
   run.register(Tokens.Policy, { useValue: policy });
   run.register(Tokens.Reference, { useValue: { train: cached, eval: cached } });
   run.register(Tokens.Data, { useValue: { tokenizer, train, eval: [] } });
   run.register(Tokens.Settings, {
     useValue: {
-      training: trainingOptions.parse(
-        { steps: steps + warmup, batchSize: benchCase.pairs },
-        'training',
-      ),
+      training: { ...config.training, steps: steps + warmup },
       seed: 1,
       configDigest: 'bench',
       config: {},
@@ -117,7 +141,7 @@ async function measure(
   let kernels: KernelTime[] = [];
   try {
     last = performance.now();
-    if (profile) {
+    if (options.profile) {
       const info = await tf.profile(async () => {
         await trainer.train();
       });
@@ -132,6 +156,7 @@ async function measure(
   } finally {
     trainer.dispose();
     policy.dispose();
+    await threads.close();
     await rm(directory, { recursive: true, force: true });
   }
 
@@ -146,13 +171,14 @@ async function measure(
     width: benchCase.width,
     context: benchCase.context,
     pairs_per_step: benchCase.pairs,
+    threads: count,
     steps: timed.length,
     pairs_per_second: Number(pairsPerSecond.toFixed(2)),
     tokens_per_second: Math.round(pairsPerSecond * 2 * benchCase.context),
     peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024),
     tensors_left_per_step:
       counts.length < 2 ? 0 : ((counts.at(-1) ?? 0) - (counts[0] ?? 0)) / (counts.length - 1),
-    ...(profile ? { kernels: kernelTable(kernels, stepTimes.length) } : {}),
+    ...(options.profile ? { kernels: kernelTable(kernels, stepTimes.length) } : {}),
   };
 }
 
@@ -230,6 +256,8 @@ const { values } = parseArgs({
     case: { type: 'string', multiple: true },
     // Times every kernel of the run (slower), and adds where the time went to each line.
     profile: { type: 'boolean', default: false },
+    // Threads sharing each step (main thread included), or auto.
+    threads: { type: 'string', default: 'auto' },
     // Skips the PyTorch comparison even where torch is installed.
     'no-torch': { type: 'boolean', default: false },
   },
@@ -239,7 +267,15 @@ if (!backendNames.includes(backend)) {
   process.stderr.write(`bench: --backend must be one of ${backendNames.join(', ')}\n`);
   process.exit(2);
 }
-await selectBackend(backend, { info: (line) => process.stderr.write(`${line}\n`), warn: () => {} });
+const threads = values.threads === 'auto' ? 'auto' : Number(values.threads);
+if (threads !== 'auto' && !(Number.isInteger(threads) && threads >= 1)) {
+  process.stderr.write('bench: --threads must be auto or an integer >= 1\n');
+  process.exit(2);
+}
+const chosen = await selectBackend(backend, {
+  info: (line) => process.stderr.write(`${line}\n`),
+  warn: () => {},
+});
 const python = values['no-torch'] ? undefined : findTorchPython();
 if (!values['no-torch'] && python === undefined) {
   process.stderr.write('bench: no Python with torch found; PyTorch comparison skipped\n');
@@ -247,7 +283,11 @@ if (!values['no-torch'] && python === undefined) {
 for (const benchCase of cases.filter(
   (c) => values.case === undefined || values.case.includes(c.name),
 )) {
-  const result = await measure(benchCase, Number(values.steps), 2, values.profile);
+  const result = await measure(benchCase, Number(values.steps), 2, {
+    profile: values.profile,
+    threads,
+    backend: chosen.backend,
+  });
   const torch =
     python === undefined
       ? undefined

@@ -22,6 +22,14 @@ import type { PluginChoice, RunConfig } from './run-config.js';
 import { type RunData, type RunReference, Tokens, type TrainerSettings } from './tokens.js';
 import { CheckpointStore, readWeights } from './training/checkpoint.js';
 import type { Progress } from './training/progress.js';
+import {
+  mainThreadOnly,
+  microBatchWork,
+  type ThreadRecipe,
+  type TrainingThreads,
+  threadCount,
+  WorkerThreads,
+} from './training/threads.js';
 
 /** The config in the shape a config file has: each plugin section `{name, ...options}`. */
 export function rawConfig(config: RunConfig): Record<string, unknown> {
@@ -242,6 +250,22 @@ async function scoreReference(
   }
 }
 
+/** The threads that share each step, as `training.threads` and the backend say. */
+async function startThreads(
+  config: RunConfig,
+  policy: Policy,
+  recipe: ThreadRecipe,
+  logger: Logger,
+): Promise<TrainingThreads> {
+  const variables = policy.variables.filter((variable) => variable.trainable);
+  const work = microBatchWork(variables, policy.contextLength, config.training.batchSize);
+  const count = threadCount(config.training.threads, recipe.backend, work);
+  if (count === 1) return mainThreadOnly;
+  const threads = await WorkerThreads.start(count - 1, recipe, variables);
+  logger.info(`training on ${count} threads`);
+  return threads;
+}
+
 /**
  * Builds a run in its own child container: backend, datasets, policy
  * (optionally started from another run's weights), objective, and the
@@ -255,16 +279,19 @@ export async function composeRun(
   environment: RunEnvironment,
 ): Promise<DependencyContainer> {
   const { logger, baseDirectory, runDirectory } = environment;
-  await selectBackend(config.backend, logger);
+  const { backend } = await selectBackend(config.backend, logger);
   const context: PluginContext = { logger, seed: config.seed, baseDirectory };
   const parts = await createRunParts(config, registry, context);
   const { policy, trainDataset } = parts;
+  let threads: TrainingThreads = mainThreadOnly;
   try {
     const tokenizer = trainDataset.tokenizer;
     const pairs = await loadPairs(config, parts, logger);
     const objective = (await registry
       .resolve('objective', config.objective.name)
       .create(config.objective.options, context)) as Objective;
+    const recipe = { config: rawConfig(config), baseDirectory, backend };
+    threads = await startThreads(config, policy, recipe, logger);
     const reference = objective.usesReference
       ? await scoreReference(config, policy, pairs, tokenizer, context, runDirectory)
       : {};
@@ -274,9 +301,10 @@ export async function composeRun(
       training: config.training,
       seed: config.seed,
       configDigest: configDigest(config),
-      config: rawConfig(config),
+      config: recipe.config,
     };
     const container = registry.container;
+    container.register(Tokens.Threads, { useValue: threads });
     container.register(Tokens.Objective, { useValue: objective });
     container.register(Tokens.Policy, { useValue: policy });
     container.register(Tokens.Reference, { useValue: reference });
@@ -289,6 +317,7 @@ export async function composeRun(
   } catch (error) {
     // Variable names are global in tfjs: a run that fails must free its policy's.
     policy.dispose();
+    await threads.close();
     throw error;
   }
 }

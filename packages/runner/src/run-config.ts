@@ -10,9 +10,25 @@ import {
   optional,
   type PluginKind,
   type PluginRegistry,
+  type Schema,
   string,
   UserError,
 } from '@prefopt/core';
+
+/** `auto`, or a whole number from 1 up. */
+function countOrAuto(description: string): Schema<number | 'auto'> {
+  const constraint = 'auto or integer >= 1';
+  return {
+    description,
+    constraint,
+    defaultValue: 'auto',
+    parse(value, path) {
+      if (value === undefined || value === 'auto') return 'auto';
+      if (typeof value === 'number' && Number.isInteger(value) && value >= 1) return value;
+      throw new OptionsError(path, `must be ${constraint}, got ${JSON.stringify(value)}`);
+    },
+  };
+}
 
 export const trainingOptions = object({
   steps: optional(
@@ -79,6 +95,10 @@ export const trainingOptions = object({
     atLeast: 1,
     default: 10,
   }),
+  threads: countOrAuto(
+    'threads sharing each micro-batch, each with its own copy of the policy; ' +
+      'auto: one per core (up to 4) on wasm and cpu, 1 on the native backends',
+  ),
 });
 
 export type TrainingOptions = Infer<typeof trainingOptions>;

@@ -15,6 +15,7 @@ export const Tokens = {
   Logger: Symbol('prefopt.logger'),
   RunDirectory: Symbol('prefopt.run-directory'),
   Progress: Symbol('prefopt.progress'),
+  Threads: Symbol('prefopt.threads'),
 } as const;
 
 /** The pairs of a run, tokenized and held in memory. */

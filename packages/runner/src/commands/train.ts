@@ -10,6 +10,7 @@ import { applyOverride } from '../run-config.js';
 import { type OpenedRun, openRun, validateConfig, writeRunFile } from '../run-directory.js';
 import { Tokens } from '../tokens.js';
 import type { Progress } from '../training/progress.js';
+import type { TrainingThreads } from '../training/threads.js';
 import { Trainer } from '../training/trainer.js';
 
 export interface TrainArguments {
@@ -118,5 +119,6 @@ export async function train(args: TrainArguments, environment: TrainEnvironment)
   } finally {
     trainer?.dispose();
     container.resolve<Policy>(Tokens.Policy).dispose();
+    await container.resolve<TrainingThreads>(Tokens.Threads).close();
   }
 }

@@ -1,20 +1,14 @@
 import {
-  collatePairs,
   deriveSeed,
   type Logger,
   lengthGroupedBatches,
   type Objective,
-  type ObjectiveInput,
   type Policy,
   rowLength,
   seededRandom,
-  softLabelLosses,
-  type TokenizedPair,
   tf,
-  toTokenBatch,
   UserError,
 } from '@prefopt/core';
-import type { ReferenceLogProbs } from '@prefopt/policies';
 import { inject, injectable } from 'tsyringe';
 import { type RunData, type RunReference, Tokens, type TrainerSettings } from '../tokens.js';
 import { Adam } from './adam.js';
@@ -22,6 +16,14 @@ import { CheckpointStore } from './checkpoint.js';
 import { MetricsLog, type MetricsRecord } from './metrics-log.js';
 import type { Progress } from './progress.js';
 import { learningRateAt } from './schedule.js';
+import {
+  batchFigures,
+  type StepParts,
+  shardGradients,
+  shardLossAndFigures,
+  shardOf,
+} from './shard.js';
+import type { TrainingThreads } from './threads.js';
 
 /** How a call to `train` ended. */
 export interface TrainResult {
@@ -31,17 +33,17 @@ export interface TrainResult {
   readonly interrupted: boolean;
 }
 
-/** Figures summed over the pairs of a batch, divided by the pair count at the end. */
-const batchFigures = [
-  'loss',
-  'rewards/chosen',
-  'rewards/rejected',
-  'rewards/accuracies',
-  'rewards/margins',
-  'logps/chosen',
-  'logps/rejected',
-  'entropy',
-] as const;
+/** Splits indices into `count` runs of consecutive ones, as even as can be; none empty. */
+export function contiguousShares(indices: readonly number[], count: number): number[][] {
+  const shares: number[][] = [];
+  let start = 0;
+  for (let k = 0; k < count; k++) {
+    const end = start + Math.ceil((indices.length - start) / (count - k));
+    if (end > start) shares.push(indices.slice(start, end));
+    start = end;
+  }
+  return shares;
+}
 
 /**
  * Trains a policy on preference pairs with an objective, both handed in by
@@ -52,7 +54,9 @@ const batchFigures = [
  * `batchSize` pairs in a seeded, length-grouped order that depends only on
  * the seed and the epoch. The loss is the mean over the step's pairs; pairs
  * with a soft label p count p times their loss plus (1 - p) times the loss
- * of the swapped pair.
+ * of the swapped pair. With training threads, each micro-batch is split
+ * into runs of consecutive pairs, one per thread, and their gradients are
+ * added in thread order, so a run is as repeatable as on one thread.
  */
 @injectable()
 export class Trainer {
@@ -60,17 +64,20 @@ export class Trainer {
   private readonly optimizer: Adam;
   private readonly checkpoints: CheckpointStore;
   private readonly metrics: MetricsLog;
+  private readonly parts: StepParts;
 
   constructor(
-    @inject(Tokens.Objective) private readonly objective: Objective,
-    @inject(Tokens.Policy) private readonly policy: Policy,
+    @inject(Tokens.Objective) objective: Objective,
+    @inject(Tokens.Policy) policy: Policy,
     @inject(Tokens.Reference) private readonly reference: RunReference,
     @inject(Tokens.Data) private readonly data: RunData,
     @inject(Tokens.Settings) private readonly settings: TrainerSettings,
     @inject(Tokens.Logger) private readonly logger: Logger,
     @inject(Tokens.Progress) private readonly progress: Progress,
     @inject(Tokens.RunDirectory) runDirectory: string,
+    @inject(Tokens.Threads) private readonly threads: TrainingThreads,
   ) {
+    this.parts = { objective, policy, tokenizer: data.tokenizer };
     const { training } = settings;
     this.variables = policy.variables.filter((variable) => variable.trainable);
     this.optimizer = new Adam(this.variables, {
@@ -141,7 +148,7 @@ export class Trainer {
       const micro = batches.slice(batch, batch + gradientAccumulation);
       batch += gradientAccumulation;
       step += 1;
-      const record = this.step(step, total, epoch, micro);
+      const record = await this.step(step, total, epoch, micro);
       await this.metrics.append(record);
       this.progress.step(step, total, record);
 
@@ -204,101 +211,45 @@ export class Trainer {
     this.progress.event(`checkpoint at step ${step}: ${directory}`);
   }
 
-  /** The objective's input for some pairs, from the policy's scores of their rows. */
-  private objectiveInput(
-    pairs: readonly TokenizedPair[],
-    indices: readonly number[],
-    scores: { logProbs: tf.Tensor1D; tokens: tf.Tensor1D },
-    reference: ReferenceLogProbs | undefined,
-  ): ObjectiveInput {
-    const count = pairs.length;
-    const half = (t: tf.Tensor1D, start: number) => tf.slice(t, start, count);
-    return {
-      policy: { chosen: half(scores.logProbs, 0), rejected: half(scores.logProbs, count) },
-      ...(reference === undefined
-        ? {}
-        : {
-            reference: {
-              chosen: tf.tensor1d(indices.map((i) => reference.chosen[i] ?? Number.NaN)),
-              rejected: tf.tensor1d(indices.map((i) => reference.rejected[i] ?? Number.NaN)),
-            },
-          }),
-      chosenTokens: half(scores.tokens, 0),
-      rejectedTokens: half(scores.tokens, count),
-    };
-  }
-
-  /**
-   * Losses and summed figures of some pairs. Call inside a tidy; the figures
-   * come back as one tensor of batchFigures' length.
-   */
-  private lossAndFigures(
-    pairs: readonly TokenizedPair[],
-    indices: readonly number[],
-    reference: ReferenceLogProbs | undefined,
-  ): { loss: tf.Scalar; figures: tf.Tensor1D } {
-    const batch = toTokenBatch(collatePairs(pairs, this.data.tokenizer));
-    const scores = this.policy.score(batch);
-    const input = this.objectiveInput(pairs, indices, scores, reference);
-    const soft = pairs.some((pair) => (pair.label ?? 1) !== 1);
-    const output = soft
-      ? softLabelLosses(this.objective, input, tf.tensor1d(pairs.map((pair) => pair.label ?? 1)))
-      : this.objective.compute(input);
-
-    const margins = tf.sub(output.chosenRewards, output.rejectedRewards);
-    const rowEntropy = tf.add(
-      tf.slice(scores.entropy, 0, pairs.length),
-      tf.slice(scores.entropy, pairs.length, pairs.length),
-    );
-    const figures = tf.stack([
-      tf.sum(output.losses),
-      tf.sum(output.chosenRewards),
-      tf.sum(output.rejectedRewards),
-      tf.sum(tf.cast(tf.greater(margins, 0), 'float32')),
-      tf.sum(margins),
-      tf.sum(input.policy.chosen),
-      tf.sum(input.policy.rejected),
-      tf.mul(tf.sum(rowEntropy), 0.5),
-    ]) as tf.Tensor1D;
-    return { loss: tf.sum(output.losses), figures };
-  }
-
   /** One optimizer step over some micro-batches; returns its metrics line. */
-  private step(
+  private async step(
     step: number,
     total: number,
     epoch: number,
     micro: readonly number[][],
-  ): MetricsRecord {
+  ): Promise<MetricsRecord> {
     const started = performance.now();
     const pairCount = micro.reduce((sum, indices) => sum + indices.length, 0);
-    const reference = this.reference.train;
     const sums = new Float64Array(batchFigures.length);
     let gradients: tf.Tensor[] | undefined;
-
-    for (const indices of micro) {
-      const pairs = indices.map((i) => this.data.train[i] as TokenizedPair);
-      let figures: tf.Tensor1D | undefined;
-      const { value, grads } = tf.variableGrads(() => {
-        const result = this.lossAndFigures(pairs, indices, reference);
-        figures = tf.keep(result.figures);
-        return tf.div(result.loss, pairCount) as tf.Scalar;
-      }, this.variables);
-      value.dispose();
-
-      const ordered = this.variables.map((variable) => grads[variable.name] as tf.Tensor);
-      if (gradients === undefined) gradients = ordered;
-      else {
-        const previous = gradients;
-        gradients = tf.tidy(() =>
-          previous.map((gradient, i) => tf.add(gradient, ordered[i] as tf.Tensor)),
-        );
-        tf.dispose([...previous, ...ordered]);
+    const add = (next: tf.Tensor[]) => {
+      if (gradients === undefined) {
+        gradients = next;
+        return;
       }
-      (figures?.dataSync() ?? []).forEach((value, i) => {
+      const previous = gradients;
+      gradients = tf.tidy(() => previous.map((g, i) => tf.add(g, next[i] as tf.Tensor)));
+      tf.dispose([...previous, ...next]);
+    };
+    const addFigures = (figures: Float64Array) => {
+      figures.forEach((value, i) => {
         sums[i] = (sums[i] ?? 0) + value;
       });
-      figures?.dispose();
+    };
+
+    for (const indices of micro) {
+      const [own = [], ...others] = contiguousShares(indices, this.threads.count + 1);
+      const shard = (share: number[]) => shardOf(this.data.train, share, this.reference.train);
+      // The other threads start on their shares while this one computes its own.
+      const pending = this.threads.gradients(this.variables, others.map(shard), pairCount);
+      pending.catch(() => {});
+      const local = shardGradients(this.parts, this.variables, shard(own), pairCount);
+      add(local.gradients);
+      addFigures(local.figures);
+      for (const result of await pending) {
+        add(result.gradients.map((values, i) => tf.tensor(values, this.variables[i]?.shape)));
+        addFigures(result.figures);
+      }
     }
 
     const finalGradients = gradients ?? [];
@@ -336,10 +287,8 @@ export class Trainer {
 
     for (let start = 0; start < pairs.length; start += batchSize) {
       const indices = pairs.slice(start, start + batchSize).map((_, k) => start + k);
-      const batch = indices.map((i) => pairs[i] as TokenizedPair);
-      const figures = tf.tidy(
-        () => this.lossAndFigures(batch, indices, this.reference.eval).figures,
-      );
+      const shard = shardOf(pairs, indices, this.reference.eval);
+      const figures = tf.tidy(() => shardLossAndFigures(this.parts, shard).figures);
       figures.dataSync().forEach((value, i) => {
         sums[i] = (sums[i] ?? 0) + value;
       });

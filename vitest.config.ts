@@ -31,6 +31,7 @@ export default defineConfig({
           include: [
             'packages/objective-*/test/**/*.test.ts',
             'packages/policies/test/**/*.test.ts',
+            'packages/core/test/sequence.test.ts',
             'test/laws/**/*.test.ts',
           ],
           env: { PREFOPT_TEST_BACKEND: 'wasm' },

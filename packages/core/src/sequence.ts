@@ -2,6 +2,39 @@ import * as tf from '@tensorflow/tfjs';
 import type { Scores, TokenBatch } from './policy.js';
 
 /**
+ * Log-probability of each row's target under softmax(x) along the last
+ * axis, and the entropy of that softmax, without `tf.exp` (a scalar loop on
+ * wasm, where the softmax is vectorised). With z = x - max(x) and p =
+ * softmax(z), the log-normaliser log(sum(exp(z))) is -log(max(p)), since the
+ * largest z is 0; max(p) >= 1 / V, so the log never meets an underflow.
+ * The gradient of the target log-prob is given by hand, (onehot - p) dy;
+ * the entropy is a figure, not trained on, and gets none.
+ *
+ * @param x logits [..., V]
+ * @param onehot the targets, one-hot [..., V]
+ */
+function targetLogProbsAndEntropies(
+  x: tf.Tensor3D,
+  onehot: tf.Tensor3D,
+): { target: tf.Tensor2D; entropy: tf.Tensor2D } {
+  const probs = tf.softmax(x);
+  const shifted = tf.sub(x, tf.max(x, -1, true));
+  const logNormaliser = tf.neg(tf.log(tf.max(probs, -1)));
+  const entropy = tf.sub(logNormaliser, tf.sum(tf.mul(probs, shifted), -1)) as tf.Tensor2D;
+  const targetOf = tf.customGrad((...args) => {
+    // The forward pass runs in its own tidy: what the gradient needs is saved.
+    (args[1] as tf.GradSaveFunc)([onehot, probs]);
+    const value = tf.sub(tf.sum(tf.mul(shifted, onehot), -1), logNormaliser);
+    return {
+      value,
+      gradFunc: (dy, [target, p]) =>
+        tf.mul(tf.sub(target as tf.Tensor, p as tf.Tensor), tf.expandDims(dy, -1)),
+    };
+  });
+  return { target: targetOf(x) as tf.Tensor2D, entropy };
+}
+
+/**
  * Scores completions from a causal model's next-token logits. The logits at
  * position t predict the token at t + 1, so position t counts when token
  * t + 1 is a completion token. Call inside tf.tidy.
@@ -19,9 +52,11 @@ export function completionScores(logits: tf.Tensor3D, batch: TokenBatch): Scores
   const targets = tf.slice(batch.ids, [0, 1], [rows, length - 1]); // (B, T-1)
   const mask = tf.slice(batch.completionMask, [0, 1], [rows, length - 1]); // (B, T-1)
 
-  const logProbs = tf.logSoftmax(predicting); // (B, T-1, V)
-  const targetLogProbs = tf.sum(tf.mul(logProbs, tf.oneHot(targets, vocabulary)), -1); // (B, T-1)
-  const entropies = tf.neg(tf.sum(tf.mul(tf.exp(logProbs), logProbs), -1)); // (B, T-1)
+  // Cast once here: a float32 oneHot is wrong on wasm (int32 bits read as floats).
+  const onehot = tf.cast(tf.oneHot(targets, vocabulary), 'float32') as tf.Tensor3D; // (B, T-1, V)
+  const scored = targetLogProbsAndEntropies(predicting, onehot);
+  const targetLogProbs = scored.target; // (B, T-1)
+  const entropies = scored.entropy; // (B, T-1)
   const tokens = tf.sum<tf.Tensor1D>(mask, 1); // (B)
 
   return {

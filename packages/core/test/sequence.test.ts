@@ -93,11 +93,10 @@ describe('completionScores', () => {
           expect(Math.abs((scores[2]?.[r] ?? 0) - meanEntropy)).toBeLessThanOrEqual(1e-6 * spread);
         });
       }),
-      { numRuns: 60 },
     );
   });
 
-  it('has the gradient onehot(target) - softmax at each completion position, zero elsewhere', () => {
+  it('has the gradient onehot(target) - softmax at completion positions, zero elsewhere', () => {
     fc.assert(
       fc.property(cases, fc.array(fc.double({ min: -2, max: 2, noNaN: true })), (c, ws) => {
         const logits = asFloat32(c.logits);
@@ -121,7 +120,6 @@ describe('completionScores', () => {
           });
         });
       }),
-      { numRuns: 60 },
     );
   });
 });

@@ -52,7 +52,42 @@ interface WasmInternals {
     get(dataId: tf.DataId): { readonly id: number; readonly memoryOffset: number } | undefined;
     delete(dataId: tf.DataId): boolean;
   };
-  readonly wasm: { readonly tfjs: { disposeData(id: number): void } };
+  dataIdNextNumber: number;
+  readonly wasm: {
+    readonly tfjs: {
+      disposeData(id: number): void;
+      registerTensor(id: number, size: number, memoryOffset: number): void;
+    };
+    cwrap(name: string, returns: null, args: readonly string[]): (...args: unknown[]) => void;
+  };
+}
+
+/**
+ * The wasm module's own BatchMatMul entry point: (a id, a shape bytes, a
+ * rank, b id, b shape bytes, b rank, transpose a, transpose b, out id).
+ */
+type MatMulCall = (
+  a: number,
+  aShape: Uint8Array,
+  aRank: number,
+  b: number,
+  bShape: Uint8Array,
+  bRank: number,
+  transposeA: boolean,
+  transposeB: boolean,
+  out: number,
+) => void;
+
+const matMulCalls = new WeakMap<object, MatMulCall>();
+
+function matMulCall(internals: WasmInternals): MatMulCall {
+  let call = matMulCalls.get(internals.wasm);
+  if (call === undefined) {
+    const types = ['number', 'array', 'number', 'number', 'array', 'number', 'number', 'number'];
+    call = internals.wasm.cwrap('BatchMatMul', null, [...types, 'number']) as MatMulCall;
+    matMulCalls.set(internals.wasm, call);
+  }
+  return call;
 }
 
 function internalsOf(backend: unknown): (WasmBackend & WasmInternals) | undefined {
@@ -60,7 +95,10 @@ function internalsOf(backend: unknown): (WasmBackend & WasmInternals) | undefine
   const usable =
     typeof b.makeOutput === 'function' &&
     typeof b.dataIdMap?.get === 'function' &&
-    typeof b.wasm?.tfjs?.disposeData === 'function';
+    typeof b.wasm?.tfjs?.disposeData === 'function' &&
+    typeof b.wasm?.tfjs?.registerTensor === 'function' &&
+    typeof b.wasm?.cwrap === 'function' &&
+    typeof b.dataIdNextNumber === 'number';
   return usable ? (b as WasmBackend & WasmInternals) : undefined;
 }
 
@@ -142,30 +180,24 @@ function reroutedBatchMatMul(original: Kernel, transpose: Kernel): tf.KernelFunc
         return { ...out, shape: outShape };
       }
       const out = internals.makeOutput(outShape, 'float32');
-      // A view shares its parent's memory; it is unregistered, never freed.
-      const view = (x: tf.TensorInfo, index: number, shape: number[]) => {
-        const base = internals.dataIdMap.get(x.dataId)?.memoryOffset ?? 0;
-        return internals.makeOutput(shape, 'float32', base + index * size(shape) * 4);
-      };
-      const release = (x: tf.TensorInfo) => {
-        const entry = internals.dataIdMap.get(x.dataId);
-        if (entry !== undefined) internals.wasm.tfjs.disposeData(entry.id);
-        internals.dataIdMap.delete(x.dataId);
-      };
+      // Each pair runs on views into the operands' and the output's memory:
+      // ids registered with the module at an offset, unregistered after.
+      const offset = (x: tf.TensorInfo) => internals.dataIdMap.get(x.dataId)?.memoryOffset ?? 0;
+      const [leftAt, rightAt, outAt] = [offset(left), offset(right), offset(out)];
+      const [x, w, y] = [0, 1, 2].map(() => internals.dataIdNextNumber++) as [number, number, number];
+      const shapeBytes = (shape: number[]) => new Uint8Array(new Int32Array(shape).buffer);
+      const [xShape, wShape] = [shapeBytes([1, rows, inner]), shapeBytes([1, inner, columns])];
+      const { tfjs } = internals.wasm;
+      const call = matMulCall(internals);
       for (let i = 0; i < batch; i++) {
-        const x = view(left, batchA === 1 ? 0 : i, [rows, inner]);
-        const w = view(right, batchB === 1 ? 0 : i, [inner, columns]);
-        const product = original.kernelFunc({
-          inputs: { a: x, b: w },
-          backend,
-          attrs: noTranspose,
-        }) as tf.TensorInfo;
-        // Views of the heap go stale when it grows, so take them after each product.
-        const target = internals.typedArrayFromHeap(out);
-        target.set(internals.typedArrayFromHeap(product), i * rows * columns);
-        internals.disposeData(product.dataId);
-        release(x);
-        release(w);
+        tfjs.registerTensor(x, rows * inner, leftAt + (batchA === 1 ? 0 : i) * rows * inner * 4);
+        tfjs.registerTensor(w, inner * columns, rightAt + (batchB === 1 ? 0 : i) * inner * columns * 4);
+        tfjs.registerTensor(y, rows * columns, outAt + i * rows * columns * 4);
+        call(x, xShape, 3, w, wShape, 3, false, false, y);
+        // Unregistering w also drops the operator XNNPACK built for it.
+        tfjs.disposeData(x);
+        tfjs.disposeData(w);
+        tfjs.disposeData(y);
       }
       return out;
     } finally {

@@ -96,11 +96,35 @@ export function gelu(x: tf.Tensor): tf.Tensor {
   return tf.mul(x, tf.sigmoid(twiceU));
 }
 
-/** Affine map over the last axis of [B, T, in]: x W + b, as one 2-D matmul. */
+/**
+ * x W + b for x [N, in]: one fused product forward (the bias added inside
+ * it). Its gradient is products only: dy W^T, x^T dy, and the bias's as
+ * ones dy, since a sum over rows (what tf derives for a broadcast add) is
+ * a transpose and a slow reduction on wasm.
+ */
+export const affine = tf.customGrad((...args) => {
+  const [x, weight, bias, save] = args as [tf.Tensor2D, tf.Tensor2D, tf.Tensor1D, tf.GradSaveFunc];
+  save([x, weight]);
+  return {
+    value: tf.fused.matMul({ a: x, b: weight, bias }),
+    gradFunc: (dy, saved) => {
+      const [input, w] = saved as [tf.Tensor2D, tf.Tensor2D];
+      const rows = dy as tf.Tensor2D;
+      const ones = tf.ones([1, rows.shape[0]]) as tf.Tensor2D;
+      return [
+        tf.matMul(rows, w, false, true),
+        tf.matMul(input, rows, true, false),
+        tf.reshape(tf.matMul(ones, rows), [rows.shape[1]]),
+      ];
+    },
+  };
+});
+
+/** Affine map over the last axis of [B, T, in]: x W + b, as one 2-D product. */
 function dense(x: tf.Tensor3D, weight: tf.Tensor, bias: tf.Tensor): tf.Tensor3D {
   const [batch, length, width] = x.shape;
   const flat = tf.reshape(x, [batch * length, width]); // (B*T, in)
-  const out = tf.add(tf.matMul(flat, weight as tf.Tensor2D), bias); // (B*T, out)
+  const out = affine(flat, weight, bias); // (B*T, out)
   return tf.reshape(out, [batch, length, weight.shape[1] ?? 0]);
 }
 

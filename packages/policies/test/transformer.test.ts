@@ -1,7 +1,7 @@
 import { collateRows, type PromptCompletion, tf, toTokenBatch } from '@prefopt/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TransformerPolicy, transformerOptions } from '../src/index.js';
-import { gelu } from '../src/transformer.js';
+import { affine, gelu } from '../src/transformer.js';
 
 // A 12-token vocabulary: ids 0-8 are ordinary tokens, then the special ones.
 const special = { vocabularySize: 12, beginId: 9, endId: 10, paddingId: 11 };
@@ -226,5 +226,55 @@ describe('GELU', () => {
       );
       expect(Math.abs((slopes[i] ?? Number.NaN) - slope)).toBeLessThanOrEqual(1e-6);
     });
+  });
+});
+
+describe('affine', () => {
+  it('is x W + b, with gradients dy W^T, x^T dy and the column sums of dy', () => {
+    // Small integers, so float32 holds every product and sum exactly.
+    const x = [
+      [1, -2, 3],
+      [0, 4, -1],
+      [2, 2, -3],
+      [-1, 0, 5],
+    ];
+    const w = [
+      [2, 0, -1, 1],
+      [1, -3, 2, 0],
+      [-2, 1, 1, 3],
+    ];
+    const b = [1, -1, 2, 0];
+    const dy = [
+      [1, 0, -2, 3],
+      [-1, 2, 1, 0],
+      [0, -3, 2, 1],
+      [2, 1, 0, -1],
+    ];
+    const at = (m: number[][], i: number, j: number) => m[i]?.[j] ?? Number.NaN;
+    const range = (n: number) => Array.from({ length: n }, (_, i) => i);
+    const value = range(4).map((i) =>
+      range(4).map((j) => range(3).reduce((s, k) => s + at(x, i, k) * at(w, k, j), b[j] ?? 0)),
+    );
+    const dx = range(4).map((i) =>
+      range(3).map((k) => range(4).reduce((s, j) => s + at(dy, i, j) * at(w, k, j), 0)),
+    );
+    const dw = range(3).map((k) =>
+      range(4).map((j) => range(4).reduce((s, i) => s + at(x, i, k) * at(dy, i, j), 0)),
+    );
+    const db = range(4).map((j) => range(4).reduce((s, i) => s + at(dy, i, j), 0));
+
+    const [y, grads] = tf.tidy(() => {
+      const inputs = [tf.tensor2d(x), tf.tensor2d(w), tf.tensor1d(b)];
+      const f = (a: tf.Tensor, c: tf.Tensor, d: tf.Tensor) =>
+        tf.sum(tf.mul(affine(a, c, d), tf.tensor2d(dy)));
+      return [
+        affine(inputs[0] as tf.Tensor, inputs[1] as tf.Tensor, inputs[2] as tf.Tensor).arraySync(),
+        tf
+          .grads(f)(inputs)
+          .map((g) => g.arraySync()),
+      ];
+    });
+    expect(y).toEqual(value);
+    expect(grads).toEqual([dx, dw, db]);
   });
 });

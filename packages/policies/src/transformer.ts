@@ -245,8 +245,15 @@ export class TransformerPolicy implements Policy {
 
       for (const block of w.blocks) {
         const normed = layerNorm(x, block.norm1Scale, block.norm1Shift) as tf.Tensor3D;
-        const qkv = dense(normed, block.attentionIn, block.attentionInBias); // (B, T, 3d)
-        const [query, key, value] = tf.split(qkv, 3, -1) as [tf.Tensor3D, tf.Tensor3D, tf.Tensor3D];
+        // Query, key and value as three products with the weight's thirds, not
+        // one product split three ways: splitting the last axis is slow on wasm.
+        const [query, key, value] = [0, 1, 2].map((part) =>
+          dense(
+            normed,
+            tf.slice(block.attentionIn, [0, part * width], [width, width]),
+            tf.slice(block.attentionInBias, part * width, width),
+          ),
+        ) as [tf.Tensor3D, tf.Tensor3D, tf.Tensor3D]; // each (B, T, d)
         const scores = tf.add(
           tf.mul(tf.matMul(split(query), split(key), false, true), 1 / Math.sqrt(headSize)),
           causal,

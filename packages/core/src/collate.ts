@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { TokenizedPair, Tokenizer } from './data.js';
-import type { TokenBatch } from './policy.js';
+import type { PairBatch, TokenBatch } from './policy.js';
 
 /** The special tokens a collator needs. */
 export type SpecialTokens = Pick<Tokenizer, 'beginId' | 'endId' | 'paddingId'>;
@@ -73,5 +73,38 @@ export function toTokenBatch(collated: CollatedRows): TokenBatch {
     ids: tf.tensor2d(collated.ids, shape, 'int32'),
     completionMask: tf.tensor2d(collated.completionMask, shape, 'float32'),
     attentionMask: tf.tensor2d(collated.attentionMask, shape, 'float32'),
+  };
+}
+
+/**
+ * A batch of pairs as a PairBatch: each prompt once as `[begin, ...prompt]`,
+ * and each completion as `[...completion, end]`, chosen ones first. Padding
+ * is the padding token, masked out. Allocates three tensors the caller
+ * disposes.
+ */
+export function collateSharedPairs(
+  pairs: readonly TokenizedPair[],
+  special: SpecialTokens,
+): PairBatch {
+  const count = pairs.length;
+  const promptWidth = Math.max(1, ...pairs.map((pair) => pair.prompt.length + 1));
+  const completions = [...pairs.map((p) => p.chosen), ...pairs.map((p) => p.rejected)];
+  const completionWidth = Math.max(1, ...completions.map((c) => c.length + 1));
+
+  const prompts = new Int32Array(count * promptWidth).fill(special.paddingId);
+  pairs.forEach((pair, r) => {
+    prompts.set([special.beginId, ...pair.prompt], r * promptWidth);
+  });
+  const ids = new Int32Array(2 * count * completionWidth).fill(special.paddingId);
+  const mask = new Float32Array(2 * count * completionWidth);
+  completions.forEach((completion, r) => {
+    ids.set([...completion, special.endId], r * completionWidth);
+    mask.fill(1, r * completionWidth, r * completionWidth + completion.length + 1);
+  });
+  return {
+    prompts: tf.tensor2d(prompts, [count, promptWidth], 'int32'),
+    promptLengths: pairs.map((pair) => pair.prompt.length + 1),
+    completions: tf.tensor2d(ids, [2 * count, completionWidth], 'int32'),
+    completionMask: tf.tensor2d(mask, [2 * count, completionWidth], 'float32'),
   };
 }

@@ -15,6 +15,7 @@ export {
   type CollatedRows,
   collatePairs,
   collateRows,
+  collateSharedPairs,
   type PromptCompletion,
   rowLength,
   type SpecialTokens,
@@ -51,7 +52,7 @@ export {
   pluginKinds,
   pluginProblem,
 } from './plugin.js';
-export type { Policy, SampleOptions, Scores, TokenBatch } from './policy.js';
+export type { PairBatch, Policy, SampleOptions, Scores, TokenBatch } from './policy.js';
 export { deriveSeed, type Random, seededRandom, shuffled } from './random.js';
 export { type PluginEntry, PluginRegistry } from './registry.js';
 export {
@@ -69,6 +70,6 @@ export {
   type Schema,
   string,
 } from './schema.js';
-export { completionScores } from './sequence.js';
+export { completionScores, targetScores } from './sequence.js';
 export { registerWasmTrainingKernels } from './wasm-kernels.js';
 export { WeightedObjective, type WeightedPart } from './weighted.js';

@@ -13,6 +13,22 @@ export interface TokenBatch {
   readonly attentionMask: Tensor2D;
 }
 
+/**
+ * Preference pairs laid out so a policy can compute each prompt once for
+ * both of its completions. Row r of the completions belongs to pair r mod
+ * `prompts.shape[0]`: every chosen completion first, then every rejected one.
+ */
+export interface PairBatch {
+  /** int32 `[begin, ...prompt]` per pair, padded on the right: [pairs, P]. */
+  readonly prompts: Tensor2D;
+  /** Tokens of each pair's `[begin, ...prompt]`. */
+  readonly promptLengths: readonly number[];
+  /** int32 `[...completion, end]` per row, padded on the right: [2 pairs, C]. */
+  readonly completions: Tensor2D;
+  /** float32, 1 at completion tokens (the end token included), 0 at padding: [2 pairs, C]. */
+  readonly completionMask: Tensor2D;
+}
+
 /** What a policy reports for a batch, each of shape [rows]. */
 export interface Scores {
   /** Log-prob of each completion given its prompt, summed over its tokens. */
@@ -45,6 +61,12 @@ export interface Policy {
    * positions contribute nothing. The caller disposes the results.
    */
   score(batch: TokenBatch): Scores;
+  /**
+   * Optional: scores both completions of each pair with the prompt computed
+   * once. Must equal `score` of the pairs' rows (chosen rows, then rejected
+   * ones) up to float rounding; the trainer uses it when present.
+   */
+  scorePairs?(batch: PairBatch): Scores;
   /** A frozen copy with its own weights: the reference model. */
   snapshot(): Policy;
   /**

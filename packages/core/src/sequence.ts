@@ -47,21 +47,30 @@ function targetLogProbsAndEntropies(
  */
 export function completionScores(logits: tf.Tensor3D, batch: TokenBatch): Scores {
   const [rows, length, vocabulary] = logits.shape;
-
   const predicting = tf.slice(logits, [0, 0, 0], [rows, length - 1, vocabulary]); // (B, T-1, V)
   const targets = tf.slice(batch.ids, [0, 1], [rows, length - 1]); // (B, T-1)
   const mask = tf.slice(batch.completionMask, [0, 1], [rows, length - 1]); // (B, T-1)
+  return targetScores(predicting, targets, mask);
+}
 
+/**
+ * Scores rows from logits already aligned with their targets: the logits at
+ * position t predict `targets` at t, which counts where `mask` is 1. Call
+ * inside tf.tidy.
+ *
+ * @param logits [rows, T, V]
+ * @param targets int32 token ids [rows, T]
+ * @param mask float32 [rows, T]
+ */
+export function targetScores(logits: tf.Tensor3D, targets: tf.Tensor2D, mask: tf.Tensor2D): Scores {
+  const vocabulary = logits.shape[2];
   // Cast once here: a float32 oneHot is wrong on wasm (int32 bits read as floats).
-  const onehot = tf.cast(tf.oneHot(targets, vocabulary), 'float32') as tf.Tensor3D; // (B, T-1, V)
-  const scored = targetLogProbsAndEntropies(predicting, onehot);
-  const targetLogProbs = scored.target; // (B, T-1)
-  const entropies = scored.entropy; // (B, T-1)
+  const onehot = tf.cast(tf.oneHot(targets, vocabulary), 'float32') as tf.Tensor3D; // (B, T, V)
+  const scored = targetLogProbsAndEntropies(logits, onehot);
   const tokens = tf.sum<tf.Tensor1D>(mask, 1); // (B)
-
   return {
-    logProbs: tf.sum<tf.Tensor1D>(tf.mul(targetLogProbs, mask), 1),
+    logProbs: tf.sum<tf.Tensor1D>(tf.mul(scored.target, mask), 1),
     tokens,
-    entropy: tf.div<tf.Tensor1D>(tf.sum(tf.mul(entropies, mask), 1), tf.maximum(tokens, 1)),
+    entropy: tf.div<tf.Tensor1D>(tf.sum(tf.mul(scored.entropy, mask), 1), tf.maximum(tokens, 1)),
   };
 }

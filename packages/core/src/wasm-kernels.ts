@@ -184,15 +184,17 @@ function reroutedBatchMatMul(original: Kernel, transpose: Kernel): tf.KernelFunc
       // ids registered with the module at an offset, unregistered after.
       const offset = (x: tf.TensorInfo) => internals.dataIdMap.get(x.dataId)?.memoryOffset ?? 0;
       const [leftAt, rightAt, outAt] = [offset(left), offset(right), offset(out)];
-      const [x, w, y] = [0, 1, 2].map(() => internals.dataIdNextNumber++) as [number, number, number];
+      const newId = () => internals.dataIdNextNumber++;
+      const [x, w, y] = [newId(), newId(), newId()];
+      const [xSize, wSize, ySize] = [rows * inner, inner * columns, rows * columns];
       const shapeBytes = (shape: number[]) => new Uint8Array(new Int32Array(shape).buffer);
       const [xShape, wShape] = [shapeBytes([1, rows, inner]), shapeBytes([1, inner, columns])];
       const { tfjs } = internals.wasm;
       const call = matMulCall(internals);
       for (let i = 0; i < batch; i++) {
-        tfjs.registerTensor(x, rows * inner, leftAt + (batchA === 1 ? 0 : i) * rows * inner * 4);
-        tfjs.registerTensor(w, inner * columns, rightAt + (batchB === 1 ? 0 : i) * inner * columns * 4);
-        tfjs.registerTensor(y, rows * columns, outAt + i * rows * columns * 4);
+        tfjs.registerTensor(x, xSize, leftAt + (batchA === 1 ? 0 : i) * xSize * 4);
+        tfjs.registerTensor(w, wSize, rightAt + (batchB === 1 ? 0 : i) * wSize * 4);
+        tfjs.registerTensor(y, ySize, outAt + i * ySize * 4);
         call(x, xShape, 3, w, wShape, 3, false, false, y);
         // Unregistering w also drops the operator XNNPACK built for it.
         tfjs.disposeData(x);

@@ -3,6 +3,7 @@ import {
   type Infer,
   number,
   object,
+  type PairBatch,
   type Policy,
   type SampleOptions,
   type Scores,
@@ -10,6 +11,7 @@ import {
   seededRandom,
   string,
   type TokenBatch,
+  targetScores,
   tf,
 } from '@prefopt/core';
 import { sampleCompletions } from './sampling.js';
@@ -128,6 +130,36 @@ function dense(x: tf.Tensor3D, weight: tf.Tensor, bias: tf.Tensor): tf.Tensor3D 
   return tf.reshape(out, [batch, length, weight.shape[1] ?? 0]);
 }
 
+/** 0 where a query may attend to a key (the key is not in its future), -1e9 elsewhere: [T, T]. */
+function causalMask(length: number): tf.Tensor2D {
+  const allowed = tf.linalg.bandPart(tf.ones([length, length]), -1, 0);
+  return tf.mul(tf.sub(1, allowed), -1e9) as tf.Tensor2D;
+}
+
+/** Scaled dot-product attention of heads [B, h, T, hs] over keys [B, h, K, hs]; `mask` is added. */
+function attend(
+  query: tf.Tensor4D,
+  key: tf.Tensor,
+  value: tf.Tensor,
+  mask: tf.Tensor,
+): tf.Tensor4D {
+  const headSize = query.shape[3];
+  const scores = tf.add(
+    tf.mul(tf.matMul(query, key as tf.Tensor4D, false, true), 1 / Math.sqrt(headSize)),
+    mask,
+  ); // (B, h, T, K)
+  return tf.matMul(tf.softmax(scores), value as tf.Tensor4D);
+}
+
+/** The sum of each row of a matrix, read back from it. */
+function rowSums(matrix: tf.Tensor2D): number[] {
+  const [rows, width] = matrix.shape;
+  const values = matrix.dataSync() as Float32Array;
+  return Array.from({ length: rows }, (_, r) =>
+    values.subarray(r * width, (r + 1) * width).reduce((sum, v) => sum + v, 0),
+  );
+}
+
 let snapshots = 0;
 
 /**
@@ -225,51 +257,168 @@ export class TransformerPolicy implements Policy {
         `transformer: rows of ${length} tokens exceed the context of ${this.contextLength}`,
       );
     }
-    const { width, heads } = this.options;
-    const headSize = width / heads;
+    const w = this.weights;
+    return tf.tidy(() => {
+      const positions = tf.slice(w.positionEmbedding, [0, 0], [length, this.options.width]);
+      let x = tf.add(this.embed(ids), positions) as tf.Tensor3D; // (B, T, d)
+      const causal = causalMask(length);
+      for (const block of w.blocks) {
+        const { query, key, value } = this.projections(x, block);
+        x = this.blockRest(x, block, attend(query, key, value, causal));
+      }
+      return this.unembed(x); // (B, T, V)
+    });
+  }
+
+  /**
+   * Scores the rows of each pair with its prompt computed once: the prompt's
+   * tokens attend only to earlier prompt tokens, as in a full row, so one
+   * pass over the prompts serves both completions, whose tokens attend to
+   * the prompt's keys and values and to their own. Equals `score` of the
+   * pairs' rows up to float rounding.
+   */
+  scorePairs(batch: PairBatch): Scores {
+    const [pairs, promptWidth] = batch.prompts.shape;
+    const [rows, completionWidth] = batch.completions.shape;
+    const { width } = this.options;
+    const context = this.contextLength;
+    const completionLengths = rowSums(batch.completionMask);
+    batch.promptLengths.forEach((length, r) => {
+      const longest = Math.max(completionLengths[r] ?? 0, completionLengths[r + pairs] ?? 0);
+      if (length + longest > context) {
+        throw new RangeError(
+          `transformer: rows of ${length + longest} tokens exceed the context of ${context}`,
+        );
+      }
+    });
     const w = this.weights;
 
     return tf.tidy(() => {
-      const oneHot = tf.oneHot(tf.reshape(ids, [batch * length]), this.vocabularySize); // (B*T, V)
-      const tokens = tf.reshape(tf.matMul(oneHot, w.tokenEmbedding), [batch, length, width]);
-      const positions = tf.slice(w.positionEmbedding, [0, 0], [length, width]); // (T, d)
-      let x = tf.add(tokens, positions) as tf.Tensor3D; // (B, T, d)
-
-      // 0 where a query may attend to a key (the key is not in its future), -1e9 elsewhere.
-      const allowed = tf.linalg.bandPart(tf.ones([length, length]), -1, 0); // (T, T)
-      const causal = tf.mul(tf.sub(1, allowed), -1e9);
-
-      // (B, T, d) -> (B, T, h, hs) -> (B, h, T, hs)
-      const split = (t: tf.Tensor3D) =>
-        tf.transpose(tf.reshape(t, [batch, length, heads, headSize]), [0, 2, 1, 3]);
+      // Completion token j of a row sits at position (its prompt's length + j).
+      const at = new Float32Array(rows * completionWidth * context);
+      // 0 where a completion query may attend to a key, -1e9 elsewhere: keys
+      // are the prompt's (real ones only), then the completion's own (causal).
+      const keys = promptWidth + completionWidth;
+      const blocked = new Float32Array(rows * completionWidth * keys).fill(-1e9);
+      for (let r = 0; r < rows; r++) {
+        const prompt = batch.promptLengths[r % pairs] ?? 0;
+        for (let j = 0; j < completionWidth; j++) {
+          const row = r * completionWidth + j;
+          at[row * context + Math.min(prompt + j, context - 1)] = 1;
+          blocked.fill(0, row * keys, row * keys + prompt);
+          blocked.fill(0, row * keys + promptWidth, row * keys + promptWidth + j + 1);
+        }
+      }
+      const completionPositions = tf.reshape(
+        tf.matMul(tf.tensor2d(at, [rows * completionWidth, context]), w.positionEmbedding),
+        [rows, completionWidth, width],
+      );
+      const promptPositions = tf.slice(w.positionEmbedding, [0, 0], [promptWidth, width]);
+      let prompt = tf.add(this.embed(batch.prompts), promptPositions) as tf.Tensor3D;
+      let completion = tf.add(this.embed(batch.completions), completionPositions) as tf.Tensor3D;
+      const promptCausal = causalMask(promptWidth);
+      const completionAttention = tf.tensor4d(blocked, [rows, 1, completionWidth, keys]);
+      // Each pair's prompt rows twice: for its chosen row, then its rejected one.
+      const twice = (t: tf.Tensor) => tf.concat([t, t], 0);
+      // Prompt then completion along the token axis (2) of [rows, h, T, hs]:
+      // concatenated as [rows h, T hs] matrices, whose rows are whole chunks.
+      const heads = (t: tf.Tensor4D) => tf.reshape(t, [t.shape[0] * t.shape[1], -1]);
+      const joined = (a: tf.Tensor4D, b: tf.Tensor4D) =>
+        tf.reshape(tf.concat([heads(a), heads(b)], 1), [
+          b.shape[0],
+          b.shape[1],
+          a.shape[2] + b.shape[2],
+          b.shape[3],
+        ]);
 
       for (const block of w.blocks) {
-        const normed = layerNorm(x, block.norm1Scale, block.norm1Shift) as tf.Tensor3D;
-        // Query, key and value as three products with the weight's thirds, not
-        // one product split three ways: splitting the last axis is slow on wasm.
-        const [query, key, value] = [0, 1, 2].map((part) =>
-          dense(
-            normed,
-            tf.slice(block.attentionIn, [0, part * width], [width, width]),
-            tf.slice(block.attentionInBias, part * width, width),
-          ),
-        ) as [tf.Tensor3D, tf.Tensor3D, tf.Tensor3D]; // each (B, T, d)
-        const scores = tf.add(
-          tf.mul(tf.matMul(split(query), split(key), false, true), 1 / Math.sqrt(headSize)),
-          causal,
-        ); // (B, h, T, T)
-        const attended = tf.matMul(tf.softmax(scores), split(value)); // (B, h, T, hs)
-        const merged = tf.reshape(tf.transpose(attended, [0, 2, 1, 3]), [batch, length, width]);
-        x = tf.add(x, dense(merged as tf.Tensor3D, block.attentionOut, block.attentionOutBias));
-
-        const normed2 = layerNorm(x, block.norm2Scale, block.norm2Shift) as tf.Tensor3D;
-        const hidden = gelu(dense(normed2, block.mlpIn, block.mlpInBias)) as tf.Tensor3D;
-        x = tf.add(x, dense(hidden, block.mlpOut, block.mlpOutBias));
+        const p = this.projections(prompt, block);
+        const c = this.projections(completion, block);
+        const promptAttended = attend(p.query, p.key, p.value, promptCausal);
+        const completionAttended = attend(
+          c.query,
+          joined(twice(p.key) as tf.Tensor4D, c.key),
+          joined(twice(p.value) as tf.Tensor4D, c.value),
+          completionAttention,
+        );
+        prompt = this.blockRest(prompt, block, promptAttended);
+        completion = this.blockRest(completion, block, completionAttended);
       }
 
-      const final = layerNorm(x, w.finalScale, w.finalShift) as tf.Tensor3D;
-      return dense(final, w.unembedding, tf.zeros([this.vocabularySize])); // (B, T, V)
+      // The last prompt position predicts a row's first token, and completion
+      // position j its token j + 1.
+      const last = new Float32Array(pairs * pairs * promptWidth);
+      batch.promptLengths.forEach((length, r) => {
+        last[r * pairs * promptWidth + r * promptWidth + length - 1] = 1;
+      });
+      const lastPrompt = tf.matMul(
+        tf.tensor2d(last, [pairs, pairs * promptWidth]),
+        tf.reshape(prompt, [pairs * promptWidth, width]),
+      ); // (pairs, d)
+      const predictors = tf.concat(
+        [
+          tf.reshape(twice(lastPrompt), [rows, 1, width]),
+          tf.slice(completion, [0, 0, 0], [rows, completionWidth - 1, width]),
+        ],
+        1,
+      ) as tf.Tensor3D; // (rows, C, d)
+      return {
+        ...targetScores(this.unembed(predictors), batch.completions, batch.completionMask),
+      };
     });
+  }
+
+  /** Token embeddings of ids [B, T], as a one-hot product: [B, T, d]. */
+  private embed(ids: tf.Tensor2D): tf.Tensor3D {
+    const [batch, length] = ids.shape;
+    const oneHot = tf.oneHot(tf.reshape(ids, [batch * length]), this.vocabularySize); // (B*T, V)
+    const tokens = tf.matMul(oneHot, this.weights.tokenEmbedding);
+    return tf.reshape(tokens, [batch, length, this.options.width]);
+  }
+
+  /** A block's query, key and value heads for its input x [B, T, d], each [B, h, T, hs]. */
+  private projections(x: tf.Tensor3D, block: Block) {
+    const { width, heads } = this.options;
+    const [batch, length] = x.shape;
+    const normed = layerNorm(x, block.norm1Scale, block.norm1Shift) as tf.Tensor3D;
+    // Query, key and value as three products with the weight's thirds, not
+    // one product split three ways: splitting the last axis is slow on wasm.
+    const [query, key, value] = [0, 1, 2].map((part) => {
+      const projected = dense(
+        normed,
+        tf.slice(block.attentionIn, [0, part * width], [width, width]),
+        tf.slice(block.attentionInBias, part * width, width),
+      );
+      // (B, T, d) -> (B, T, h, hs) -> (B, h, T, hs)
+      const split = tf.reshape(projected, [batch, length, heads, width / heads]);
+      return tf.transpose(split, [0, 2, 1, 3]) as tf.Tensor4D;
+    }) as [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D];
+    return { query, key, value };
+  }
+
+  /** The rest of a block once attention gave `attended` [B, h, T, hs]: output, residual, MLP. */
+  private blockRest(x: tf.Tensor3D, block: Block, attended: tf.Tensor4D): tf.Tensor3D {
+    const [batch, length, width] = x.shape;
+    const merged = tf.reshape(tf.transpose(attended, [0, 2, 1, 3]), [batch, length, width]);
+    const mixed = tf.add(
+      x,
+      dense(merged as tf.Tensor3D, block.attentionOut, block.attentionOutBias),
+    );
+    const normed = layerNorm(mixed, block.norm2Scale, block.norm2Shift) as tf.Tensor3D;
+    const hidden = gelu(dense(normed, block.mlpIn, block.mlpInBias)) as tf.Tensor3D;
+    return tf.add(mixed, dense(hidden, block.mlpOut, block.mlpOutBias)) as tf.Tensor3D;
+  }
+
+  /** Next-token logits [B, T, V] from the last block's output [B, T, d]. */
+  private unembed(x: tf.Tensor3D): tf.Tensor3D {
+    const [batch, length, width] = x.shape;
+    const final = layerNorm(x, this.weights.finalScale, this.weights.finalShift);
+    const flat = tf.reshape(final, [batch * length, width]);
+    return tf.reshape(tf.matMul(flat, this.weights.unembedding), [
+      batch,
+      length,
+      this.vocabularySize,
+    ]);
   }
 
   score(batch: TokenBatch): Scores {

@@ -1,4 +1,13 @@
-import { collateRows, type PromptCompletion, tf, toTokenBatch } from '@prefopt/core';
+import {
+  collatePairs,
+  collateRows,
+  collateSharedPairs,
+  type PromptCompletion,
+  type TokenizedPair,
+  tf,
+  toTokenBatch,
+} from '@prefopt/core';
+import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TransformerPolicy, transformerOptions } from '../src/index.js';
 import { affine, gelu } from '../src/transformer.js';
@@ -276,5 +285,66 @@ describe('affine', () => {
     });
     expect(y).toEqual(value);
     expect(grads).toEqual([dx, dw, db]);
+  });
+});
+
+describe('scorePairs', () => {
+  const tokens = (max: number) => fc.array(fc.integer({ min: 0, max: 8 }), { maxLength: max });
+  // Rows up to 1 + 4 + 5 + 1 = 11 tokens, within the context of 12.
+  const pairs = fc.array(fc.record({ prompt: tokens(4), chosen: tokens(5), rejected: tokens(5) }), {
+    minLength: 1,
+    maxLength: 4,
+  });
+
+  /** Scores and the gradient of a weighted sum of log-probs, by both paths. */
+  function bothPaths(model: TransformerPolicy, batch: TokenizedPair[], weights: number[]) {
+    return tf.tidy(() => {
+      const paths = {
+        rows: () => model.score(toTokenBatch(collatePairs(batch, special))),
+        pairs: () => model.scorePairs(collateSharedPairs(batch, special)),
+      };
+      return Object.fromEntries(
+        Object.entries(paths).map(([name, scoreOf]) => {
+          const { value, grads } = tf.variableGrads(
+            () => tf.sum(tf.mul(scoreOf().logProbs, weights)) as tf.Scalar,
+            model.variables as tf.Variable[],
+          );
+          const scores = scoreOf();
+          const result = {
+            logProbs: Array.from(scores.logProbs.dataSync()),
+            tokens: Array.from(scores.tokens.dataSync()),
+            entropy: Array.from(scores.entropy.dataSync()),
+            total: value.dataSync()[0] ?? Number.NaN,
+            grads: model.variables.map((v) => Array.from(grads[v.name]?.dataSync() ?? [])),
+          };
+          return [name, result];
+        }),
+      );
+    });
+  }
+
+  it('equals the scores and gradients of the full rows, the prompt computed once', () => {
+    const model = policy(11);
+    fc.assert(
+      fc.property(pairs, fc.array(fc.double({ min: -1, max: 1, noNaN: true })), (batch, ws) => {
+        const weights = [...batch, ...batch].map((_, r) => ws[r] ?? 0.5);
+        const { rows, pairs: shared } = bothPaths(model, batch, weights);
+        if (rows === undefined || shared === undefined) throw new Error('no result');
+        expect(shared.tokens).toEqual(rows.tokens);
+        shared.logProbs.forEach((v, r) => {
+          expect(Math.abs(v - (rows.logProbs[r] ?? 0))).toBeLessThanOrEqual(2e-5);
+        });
+        shared.entropy.forEach((v, r) => {
+          expect(Math.abs(v - (rows.entropy[r] ?? 0))).toBeLessThanOrEqual(2e-5);
+        });
+        shared.grads.forEach((grad, i) => {
+          const scale = Math.max(1e-3, ...(rows.grads[i] ?? []).map(Math.abs));
+          grad.forEach((g, k) => {
+            expect(Math.abs(g - (rows.grads[i]?.[k] ?? 0))).toBeLessThanOrEqual(2e-5 * scale);
+          });
+        });
+      }),
+      { numRuns: 25 },
+    );
   });
 });

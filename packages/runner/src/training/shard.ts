@@ -1,5 +1,6 @@
 import {
   collatePairs,
+  collateSharedPairs,
   type Objective,
   type Policy,
   softLabelLosses,
@@ -61,7 +62,10 @@ export function shardLossAndFigures(
 ): { loss: tf.Scalar; figures: tf.Tensor1D } {
   const { pairs, reference } = shard;
   const count = pairs.length;
-  const scores = parts.policy.score(toTokenBatch(collatePairs(pairs, parts.tokenizer)));
+  // A policy that can score pairs computes each prompt once for both completions.
+  const scores =
+    parts.policy.scorePairs?.(collateSharedPairs(pairs, parts.tokenizer)) ??
+    parts.policy.score(toTokenBatch(collatePairs(pairs, parts.tokenizer)));
   const half = (t: tf.Tensor1D, start: number) => tf.slice(t, start, count);
   const input = {
     policy: { chosen: half(scores.logProbs, 0), rejected: half(scores.logProbs, count) },

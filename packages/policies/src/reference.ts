@@ -3,6 +3,7 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   collatePairs,
+  collateSharedPairs,
   type Logger,
   type Policy,
   rowLength,
@@ -66,8 +67,14 @@ function scoreAll(
   for (let start = 0; start < order.length; start += batchSize) {
     const indices = order.slice(start, start + batchSize);
     const batch = indices.map((i) => pairs[i] as TokenizedPair);
+    // Scored as the trainer scores the policy, so that the two agree exactly
+    // where their weights do (at the first step, the margins are 0).
     const logProbs = tf.tidy(
-      () => reference.score(toTokenBatch(collatePairs(batch, special))).logProbs,
+      () =>
+        (
+          reference.scorePairs?.(collateSharedPairs(batch, special)) ??
+          reference.score(toTokenBatch(collatePairs(batch, special)))
+        ).logProbs,
     );
     const values = logProbs.dataSync(); // (2P): chosen rows, then rejected rows
     logProbs.dispose();

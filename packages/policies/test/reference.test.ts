@@ -1,7 +1,14 @@
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { collateRows, type Policy, type TokenizedPair, tf, toTokenBatch } from '@prefopt/core';
+import {
+  collateRows,
+  type Policy,
+  type Scores,
+  type TokenizedPair,
+  tf,
+  toTokenBatch,
+} from '@prefopt/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ReferenceCache, TransformerPolicy, transformerOptions } from '../src/index.js';
 
@@ -35,6 +42,12 @@ function counting(policy: Policy): Policy & { calls: number } {
     wrapper.calls += 1;
     return policy.score(batch);
   };
+  if (policy.scorePairs !== undefined) {
+    wrapper.scorePairs = (batch) => {
+      wrapper.calls += 1;
+      return policy.scorePairs?.(batch) as Scores;
+    };
+  }
   return wrapper;
 }
 

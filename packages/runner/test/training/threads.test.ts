@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { tf } from '@prefopt/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { trainingOptions } from '../../src/run-config.js';
 import { threadCount } from '../../src/training/threads.js';
 import { contiguousShares } from '../../src/training/trainer.js';
 import {
@@ -46,6 +47,18 @@ describe('contiguousShares', () => {
         },
       ),
     );
+  });
+});
+
+describe('training.threads', () => {
+  it('takes auto or a whole number from 1, and names the key otherwise', () => {
+    expect(trainingOptions.parse({ steps: 1 }, 'training').threads).toBe('auto');
+    expect(trainingOptions.parse({ steps: 1, threads: 3 }, 'training').threads).toBe(3);
+    for (const bad of [0, 1.5, 'two', -1]) {
+      expect(() => trainingOptions.parse({ steps: 1, threads: bad }, 'training')).toThrow(
+        `training.threads: must be auto or integer >= 1, got ${JSON.stringify(bad)}`,
+      );
+    }
   });
 });
 

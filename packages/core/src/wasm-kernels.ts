@@ -114,6 +114,15 @@ const smallestRerouted = 8192;
 
 type Kernel = ReturnType<typeof tf.getKernel> & object;
 
+/** The batch axes of a product of a and b, broadcast; undefined where they do not broadcast. */
+function broadcastBatch(a: readonly number[], b: readonly number[]): number[] | undefined {
+  try {
+    return tf.backend_util.assertAndGetBroadcastShape(a.slice(0, -2), b.slice(0, -2));
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * The wasm BatchMatMul runs XNNPACK's fast matrix product (about 18 GFLOP/s
  * on one core here) only for one matrix pair with neither side transposed.
@@ -137,7 +146,12 @@ function reroutedBatchMatMul(original: Kernel, transpose: Kernel): tf.KernelFunc
     const inner = transposeA ? at(a.shape, 2) : at(a.shape, 1);
     const columns = transposeB ? at(b.shape, 2) : at(b.shape, 1);
     const plain = !(transposeA || transposeB) && batch === 1;
-    const broadcastable = batchA === batchB || batchA === 1 || batchB === 1;
+    const outer = broadcastBatch(a.shape, b.shape);
+    // One side's pairs shared by all, or pair i with pair i: what the loop below does.
+    const broadcastable =
+      outer !== undefined &&
+      size(outer) === batch &&
+      (batchA === batchB || batchA === 1 || batchB === 1);
     if (
       plain ||
       internals === undefined ||
@@ -164,11 +178,7 @@ function reroutedBatchMatMul(original: Kernel, transpose: Kernel): tf.KernelFunc
     };
     const left = operand(a, batchA, transposeA); // [batchA, rows, inner]
     const right = operand(b, batchB, transposeB); // [batchB, inner, columns]
-    const outShape = [
-      ...(a.shape.length >= b.shape.length ? a.shape : b.shape).slice(0, -2),
-      rows,
-      columns,
-    ];
+    const outShape = [...(outer ?? []), rows, columns];
     const noTranspose = { ...attrs, transposeA: false, transposeB: false };
     try {
       if (batch === 1) {

@@ -98,6 +98,8 @@ describe('matrix products on wasm', () => {
       transposeA: fc.boolean(),
       transposeB: fc.boolean(),
       rank4: fc.boolean(),
+      // A single matrix kept as [1, r, c] rather than [r, c]: broadcast on the batch axis.
+      keepRank: fc.boolean(),
     })
     .chain((shape) =>
       fc.record({
@@ -111,14 +113,14 @@ describe('matrix products on wasm', () => {
     await selectBackend('wasm', silentLogger);
     fc.assert(
       fc.property(product, ({ shape, a, b }) => {
-        const { transposeA, transposeB, rank4, batch } = shape;
+        const { transposeA, transposeB, rank4, keepRank, batch } = shape;
         // Stored as the kernel is asked to read them: transposed where it transposes.
         const stored = (m: number[][][], flip: boolean) => (flip ? m.map(transposed) : m);
         const tensor = (m: number[][][], flip: boolean) => {
           const values = stored(m, flip);
           const t = tf.tensor3d(values);
           if (!rank4 || m.length !== batch || batch === 1)
-            return m.length === 1 ? t.squeeze([0]) : t;
+            return m.length === 1 && !keepRank ? t.squeeze([0]) : t;
           return t.reshape([1, batch, ...t.shape.slice(1)]);
         };
         const actual = tf.tidy(() =>
@@ -137,6 +139,34 @@ describe('matrix products on wasm', () => {
       }),
       { numRuns: 150 },
     );
+  });
+
+  it("broadcast a single matrix kept as [1, r, c] over the other side's batch", async () => {
+    await selectBackend('wasm', silentLogger);
+    // Row i of the shared matrix is all i; every matrix of the batch k is all k + 1.
+    const shared = Array.from({ length: 32 }, (_, i) => Array.from({ length: 32 }, () => i));
+    const batch = [0, 1, 2, 3].map((k) =>
+      Array.from({ length: 32 }, () => Array.from({ length: 32 }, () => k + 1)),
+    );
+    for (const [a, b, first] of [
+      [[shared], batch, true],
+      [batch, [shared], false],
+    ] as const) {
+      const out = tf.tidy(() => {
+        const product = tf.matMul(tf.tensor3d(a as number[][][]), tf.tensor3d(b as number[][][]));
+        return { shape: product.shape, values: product.arraySync() as number[][][] };
+      });
+      expect(out.shape).toEqual([4, 32, 32]);
+      out.values.forEach((matrix, k) => {
+        matrix.forEach((row, i) => {
+          // a shared on the left: the sum over 32 terms of i (k + 1); on the right,
+          // the sum over its rows r = 0..31 of (k + 1) r, which is 496 (k + 1).
+          row.forEach((value) => {
+            expect(value).toBe(first ? 32 * i * (k + 1) : 496 * (k + 1));
+          });
+        });
+      });
+    }
   });
 
   it('leave no tensor and no backend data behind', async () => {

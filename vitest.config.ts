@@ -12,6 +12,7 @@ export default defineConfig({
   },
   test: {
     setupFiles: ['test/setup.ts'],
+    globalSetup: ['test/build.ts'],
     testTimeout: 60_000,
     projects: [
       {

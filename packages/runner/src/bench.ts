@@ -96,7 +96,7 @@ async function measure(
       : await WorkerThreads.start(
           count - 1,
           { config: raw, baseDirectory, backend: options.backend },
-          variables,
+          policy.variables,
         );
   const train = pairs(benchCase.pairs * (steps + warmup), benchCase.context);
   const cached = {
@@ -260,8 +260,9 @@ const { values } = parseArgs({
     case: { type: 'string', multiple: true },
     // Times every kernel of the run (slower), and adds where the time went to each line.
     profile: { type: 'boolean', default: false },
-    // Threads sharing each step (main thread included), or auto.
-    threads: { type: 'string', default: 'auto' },
+    // Threads sharing each step (main thread included), or auto; 1 with --profile, which
+    // sees only the main thread's kernels.
+    threads: { type: 'string' },
     // Skips the PyTorch comparison even where torch is installed.
     'no-torch': { type: 'boolean', default: false },
   },
@@ -271,7 +272,8 @@ if (!backendNames.includes(backend)) {
   process.stderr.write(`bench: --backend must be one of ${backendNames.join(', ')}\n`);
   process.exit(2);
 }
-const threads = values.threads === 'auto' ? 'auto' : Number(values.threads);
+const threadsArgument = values.threads ?? (values.profile ? '1' : 'auto');
+const threads = threadsArgument === 'auto' ? 'auto' : Number(threadsArgument);
 if (threads !== 'auto' && !(Number.isInteger(threads) && threads >= 1)) {
   process.stderr.write('bench: --threads must be auto or an integer >= 1\n');
   process.exit(2);

@@ -59,9 +59,16 @@ function canonical(value: unknown): unknown {
   return value;
 }
 
-/** A digest of what a run computes: the config without where its output goes. */
+/**
+ * A digest of what a run computes: the config without where its output goes
+ * or how many threads share a step (which changes only float32 rounding, and
+ * under `auto` differs from machine to machine).
+ */
 export function configDigest(config: RunConfig): string {
-  const { output: _output, ...rest } = rawConfig(config);
+  const { output: _output, ...rest } = rawConfig({
+    ...config,
+    training: { ...config.training, threads: 'auto' },
+  });
   return createHash('sha256')
     .update(JSON.stringify(canonical(rest)))
     .digest('hex')
@@ -261,7 +268,7 @@ async function startThreads(
   const work = microBatchWork(variables, policy.contextLength, config.training.batchSize);
   const count = threadCount(config.training.threads, recipe.backend, work);
   if (count === 1) return mainThreadOnly;
-  const threads = await WorkerThreads.start(count - 1, recipe, variables);
+  const threads = await WorkerThreads.start(count - 1, recipe, policy.variables);
   logger.info(`training on ${count} threads`);
   return threads;
 }

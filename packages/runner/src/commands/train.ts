@@ -94,17 +94,17 @@ export async function train(args: TrainArguments, environment: TrainEnvironment)
     baseDirectory,
     runDirectory,
   });
-  await mkdir(runDirectory, { recursive: true });
-  if (!hasRun) {
-    // run.json first: config.json is what marks a directory as a run.
-    await writeRunFile(runDirectory, { baseDirectory });
-    await writeFileAtomic(
-      join(runDirectory, 'config.json'),
-      `${JSON.stringify(rawConfig(config), null, 2)}\n`,
-    );
-  }
   let trainer: Trainer | undefined;
   try {
+    await mkdir(runDirectory, { recursive: true });
+    if (!hasRun) {
+      // run.json first: config.json is what marks a directory as a run.
+      await writeRunFile(runDirectory, { baseDirectory });
+      await writeFileAtomic(
+        join(runDirectory, 'config.json'),
+        `${JSON.stringify(rawConfig(config), null, 2)}\n`,
+      );
+    }
     trainer = container.resolve(Trainer);
     const result = await trainer.train(environment.signal);
     if (result.interrupted) {

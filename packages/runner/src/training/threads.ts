@@ -32,15 +32,11 @@ export interface TrainingThreads {
   /** Shards computed besides the main thread's own. */
   readonly count: number;
   /**
-   * Hands out one shard per thread, with the variables' current values; at
+   * Hands out one shard per thread, with the policy's current weights; at
    * most `count` shards. The weights are read before this returns, so the
    * caller may compute its own shard while the threads work.
    */
-  gradients(
-    variables: readonly tf.Variable[],
-    shards: readonly Shard[],
-    pairCount: number,
-  ): Promise<ShardResult[]>;
+  gradients(shards: readonly Shard[], pairCount: number): Promise<ShardResult[]>;
   /** Stops the threads. */
   close(): Promise<void>;
 }
@@ -63,9 +59,10 @@ const smallestShared = 1e8;
 
 /**
  * The threads a step uses, the main thread included: `threads` itself when a
- * number; for `auto`, one per core up to 4 on the wasm and cpu backends
- * (which compute on one thread each), and 1 for the native backends (which
- * use every core already) or a micro-batch too small to gain.
+ * number (more than 1 only on wasm or cpu); for `auto`, one per core up to 4
+ * on the wasm and cpu backends (which compute on one thread each), and 1 for
+ * the native backends (which use every core already) or a micro-batch too
+ * small to gain.
  */
 export function threadCount(
   threads: number | 'auto',
@@ -73,8 +70,16 @@ export function threadCount(
   work: { readonly trainableWeights: number; readonly tokens: number },
   cores = availableParallelism(),
 ): number {
-  if (threads !== 'auto') return threads;
   const single = backend !== 'wasm' && backend !== 'cpu';
+  if (threads !== 'auto') {
+    if (threads > 1 && single) {
+      throw new UserError(
+        `training.threads: ${threads} threads need the wasm or cpu backend; ` +
+          `${backend} uses every core already (set threads: auto or 1)`,
+      );
+    }
+    return threads;
+  }
   const small = work.trainableWeights * work.tokens < smallestShared;
   return single || small ? 1 : Math.max(1, Math.min(cores, 4));
 }
@@ -111,11 +116,18 @@ export type ToThread = {
   readonly type: 'step';
   readonly shard: Shard;
   readonly pairCount: number;
+  /** Every variable's weights are in the buffer (the first step), not only the trainable ones'. */
+  readonly allWeights: boolean;
 };
 export type FromThread =
   | { readonly type: 'ready' }
   | { readonly type: 'done'; readonly figures: Float64Array }
-  | { readonly type: 'failed'; readonly message: string; readonly userError: boolean };
+  | {
+      readonly type: 'failed';
+      readonly message: string;
+      readonly stack: string | undefined;
+      readonly userError: boolean;
+    };
 
 /** Where each variable's values lie in a shared buffer of float32s. */
 export interface Layout {
@@ -146,6 +158,17 @@ export function viewsOf(buffer: SharedArrayBuffer, layout: Layout): Float32Array
   );
 }
 
+/** What a training thread is started with. */
+export interface ThreadData {
+  readonly recipe: ThreadRecipe;
+  /** Every variable of the policy, in its order, and which of them train. */
+  readonly layout: Layout;
+  readonly trainable: readonly boolean[];
+  readonly weightBuffer: SharedArrayBuffer;
+  /** The trainable variables' gradients. */
+  readonly gradientBuffer: SharedArrayBuffer;
+}
+
 interface Pending {
   resolve(message: FromThread): void;
   reject(error: Error): void;
@@ -155,6 +178,8 @@ interface Pending {
 class Thread {
   private pending: Pending | undefined;
   private failure: Error | undefined;
+  /** Whether the thread has had every variable's weights, the frozen ones included. */
+  synced = false;
 
   constructor(
     readonly index: number,
@@ -169,6 +194,9 @@ class Thread {
       this.settle()?.reject(this.failure);
     };
     worker.on('error', (error) => fail(new Error(`training thread ${index}: ${error.message}`)));
+    worker.on('messageerror', (error) =>
+      fail(new Error(`training thread ${index}: a message could not be read (${error.message})`)),
+    );
     worker.on('exit', (code) => fail(new Error(`training thread ${index} stopped (exit ${code})`)));
     // Held only while a reply is awaited, so a run that forgets to close its threads still exits.
     worker.unref();
@@ -198,18 +226,25 @@ class Thread {
   }
 }
 
+/** The error a thread reported, with the thread's own stack where it is a bug. */
 function failure(thread: Thread, message: FromThread): Error {
   if (message.type !== 'failed') {
     return new Error(`training thread ${thread.index}: unexpected '${message.type}'`);
   }
   const text = `training thread ${thread.index}: ${message.message}`;
-  return message.userError ? new UserError(text) : new Error(text);
+  if (message.userError) return new UserError(text);
+  const error = new Error(text);
+  if (message.stack !== undefined) {
+    error.stack = `${text}\n${message.stack.split('\n').slice(1).join('\n')}`;
+  }
+  return error;
 }
 
 /** Worker threads, each with its own copy of the objective and policy built from the run config. */
 export class WorkerThreads implements TrainingThreads {
   private constructor(
     private readonly threads: readonly Thread[],
+    private readonly variables: readonly tf.Variable[],
     private readonly weights: Float32Array[],
   ) {}
 
@@ -217,24 +252,30 @@ export class WorkerThreads implements TrainingThreads {
     return this.threads.length;
   }
 
-  /** Starts `count` threads and waits until each has built its policy. */
+  /**
+   * Starts `count` threads and waits until each has built its policy.
+   * `variables` are all of the policy's, in order: the trainable ones get
+   * new weights every step, the others once.
+   */
   static async start(
     count: number,
     recipe: ThreadRecipe,
     variables: readonly tf.Variable[],
   ): Promise<WorkerThreads> {
     const layout = layoutOf(variables);
+    const trainable = variables.map((variable) => variable.trainable);
+    const gradientLayout = layoutOf(variables.filter((variable) => variable.trainable));
     const weightBuffer = new SharedArrayBuffer(layout.total * 4);
     const script = workerScript();
-    const threads = Array.from({ length: count }, (_, index) => {
-      const gradientBuffer = new SharedArrayBuffer(layout.total * 4);
-      const worker = new Worker(script, {
-        workerData: { recipe, layout, weightBuffer, gradientBuffer },
-      });
-      return new Thread(index + 1, worker, viewsOf(gradientBuffer, layout));
-    });
-    const started = new WorkerThreads(threads, viewsOf(weightBuffer, layout));
+    const threads: Thread[] = [];
+    const started = new WorkerThreads(threads, variables, viewsOf(weightBuffer, layout));
     try {
+      for (let index = 1; index <= count; index++) {
+        const gradientBuffer = new SharedArrayBuffer(gradientLayout.total * 4);
+        const workerData: ThreadData = { recipe, layout, trainable, weightBuffer, gradientBuffer };
+        const worker = new Worker(script, { workerData });
+        threads.push(new Thread(index, worker, viewsOf(gradientBuffer, gradientLayout)));
+      }
       await Promise.all(
         threads.map(async (thread) => {
           const message = await thread.reply();
@@ -248,22 +289,29 @@ export class WorkerThreads implements TrainingThreads {
     return started;
   }
 
-  gradients(
-    variables: readonly tf.Variable[],
-    shards: readonly Shard[],
-    pairCount: number,
-  ): Promise<ShardResult[]> {
+  gradients(shards: readonly Shard[], pairCount: number): Promise<ShardResult[]> {
     if (shards.length > this.threads.length) {
       throw new Error(`${shards.length} shards for ${this.threads.length} training threads`);
     }
-    variables.forEach((variable, i) => {
-      this.weights[i]?.set(variable.dataSync() as Float32Array);
+    const receiving = this.threads.slice(0, shards.length);
+    // Frozen weights go out once, to each thread on its first step.
+    const allWeights = receiving.some((thread) => !thread.synced);
+    this.variables.forEach((variable, i) => {
+      if (allWeights || variable.trainable) {
+        this.weights[i]?.set(variable.dataSync() as Float32Array);
+      }
     });
     return Promise.all(
-      shards.map(async (shard, i) => {
-        const thread = this.threads[i] as Thread;
-        const message = await thread.reply({ type: 'step', shard, pairCount });
+      receiving.map(async (thread, i) => {
+        const shard = shards[i] as Shard;
+        const message = await thread.reply({
+          type: 'step',
+          shard,
+          pairCount,
+          allWeights: !thread.synced,
+        });
         if (message.type !== 'done') throw failure(thread, message);
+        thread.synced = true;
         // Copies: the thread writes its next shard's gradients over these.
         return { gradients: thread.gradients.map((g) => g.slice()), figures: message.figures };
       }),

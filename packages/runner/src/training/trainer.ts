@@ -237,19 +237,32 @@ export class Trainer {
       });
     };
 
-    for (const indices of micro) {
-      const [own = [], ...others] = contiguousShares(indices, this.threads.count + 1);
-      const shard = (share: number[]) => shardOf(this.data.train, share, this.reference.train);
-      // The other threads start on their shares while this one computes its own.
-      const pending = this.threads.gradients(this.variables, others.map(shard), pairCount);
-      pending.catch(() => {});
-      const local = shardGradients(this.parts, this.variables, shard(own), pairCount);
-      add(local.gradients);
-      addFigures(local.figures);
-      for (const result of await pending) {
-        add(result.gradients.map((values, i) => tf.tensor(values, this.variables[i]?.shape)));
-        addFigures(result.figures);
+    try {
+      for (const indices of micro) {
+        // This thread takes the last share, the smallest, since it also adds
+        // the others' gradients and runs the optimizer.
+        const shares = contiguousShares(indices, this.threads.count + 1);
+        const own = shares.length > 1 ? (shares.pop() as number[]) : (shares.shift() ?? []);
+        const shard = (share: number[]) => shardOf(this.data.train, share, this.reference.train);
+        // The other threads start on their shares while this one computes its own.
+        const pending = this.threads.gradients(shares.map(shard), pairCount);
+        pending.catch(() => {});
+        const local = shardGradients(this.parts, this.variables, shard(own), pairCount);
+        const results = await pending.catch((error: unknown) => {
+          tf.dispose(local.gradients);
+          throw error;
+        });
+        // Added in share order, whichever thread computed which.
+        for (const result of results) {
+          add(result.gradients.map((values, i) => tf.tensor(values, this.variables[i]?.shape)));
+          addFigures(result.figures);
+        }
+        add(local.gradients);
+        addFigures(local.figures);
       }
+    } catch (error) {
+      if (gradients !== undefined) tf.dispose(gradients);
+      throw error;
     }
 
     const finalGradients = gradients ?? [];

@@ -62,14 +62,20 @@ export async function writeConfig(directory: string, name: string, text: string)
   return path;
 }
 
-const quiet = { info() {}, warn() {} };
-
-/** Runs `train` in-process; `stopAt` aborts as SIGINT would once that step is done. */
+/**
+ * Runs `train` in-process; `stopAt` aborts as SIGINT would once that step is
+ * done. Log lines go to `log` when given.
+ */
 export async function run(
   args: Parameters<typeof train>[0],
   stopAt?: number,
   onStep?: (step: number) => void,
+  log?: string[],
 ): Promise<number> {
+  const quiet = {
+    info: (line: string) => log?.push(line),
+    warn: (line: string) => log?.push(line),
+  };
   const controller = new AbortController();
   const progress = (): Progress => ({
     step(step) {

@@ -65,10 +65,9 @@ function canonical(value: unknown): unknown {
  * under `auto` differs from machine to machine).
  */
 export function configDigest(config: RunConfig): string {
-  const { output: _output, ...rest } = rawConfig({
-    ...config,
-    training: { ...config.training, threads: 'auto' },
-  });
+  const { output: _output, ...rest } = rawConfig(config);
+  const { threads: _threads, ...training } = config.training;
+  rest.training = training;
   return createHash('sha256')
     .update(JSON.stringify(canonical(rest)))
     .digest('hex')

@@ -10,7 +10,7 @@ import {
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TransformerPolicy, transformerOptions } from '../src/index.js';
-import { affine, gelu } from '../src/transformer.js';
+import { affine, gelu, layerNorm } from '../src/transformer.js';
 
 // A 12-token vocabulary: ids 0-8 are ordinary tokens, then the special ones.
 const special = { vocabularySize: 12, beginId: 9, endId: 10, paddingId: 11 };
@@ -346,5 +346,85 @@ describe('scorePairs', () => {
       }),
       { numRuns: 25 },
     );
+  });
+});
+
+describe('layerNorm', () => {
+  /** sum(dy * layerNorm(x) ) in float64, by the definition. */
+  function objective(x: number[][], scale: number[], shift: number[], dy: number[][]): number {
+    return x.reduce((total, row, i) => {
+      const mean = row.reduce((a, b) => a + b, 0) / row.length;
+      const variance = row.reduce((a, b) => a + (b - mean) ** 2, 0) / row.length;
+      const deviation = Math.sqrt(variance + 1e-5);
+      return row.reduce(
+        (sum, v, j) =>
+          sum + (dy[i]?.[j] ?? 0) * (((v - mean) / deviation) * (scale[j] ?? 0) + (shift[j] ?? 0)),
+        total,
+      );
+    }, 0);
+  }
+
+  it('matches the definition, and its gradients central differences in float64', () => {
+    const random = (n: number, m: number, seed: number) =>
+      Array.from({ length: n }, (_, i) =>
+        Array.from({ length: m }, (_, j) => Math.sin(seed * 7.3 + i * 3.1 + j * 1.7) * 2),
+      );
+    const x = random(3, 5, 1);
+    const dy = random(3, 5, 2);
+    const [scale, shift] = [random(1, 5, 3)[0] ?? [], random(1, 5, 4)[0] ?? []];
+    // Central differences of the float64 objective: errors near 1e-9.
+    const h = 1e-5;
+    const slope = (bump: (delta: number) => number) => (bump(h) - bump(-h)) / (2 * h);
+    const dx = x.map((row, i) =>
+      row.map((_, j) =>
+        slope((d) =>
+          objective(
+            x.map((r, a) => r.map((v, b) => (a === i && b === j ? v + d : v))),
+            scale,
+            shift,
+            dy,
+          ),
+        ),
+      ),
+    );
+    const dscale = scale.map((_, j) =>
+      slope((d) =>
+        objective(
+          x,
+          scale.map((v, b) => (b === j ? v + d : v)),
+          shift,
+          dy,
+        ),
+      ),
+    );
+    const dshift = shift.map((_, j) =>
+      slope((d) =>
+        objective(
+          x,
+          scale,
+          shift.map((v, b) => (b === j ? v + d : v)),
+          dy,
+        ),
+      ),
+    );
+
+    const [value, grads] = tf.tidy(() => {
+      const inputs = [tf.tensor2d(x), tf.tensor1d(scale), tf.tensor1d(shift)];
+      const f = (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) =>
+        tf.sum(tf.mul(layerNorm(a, b, c), tf.tensor2d(dy)));
+      const [a, b, c] = inputs as [tf.Tensor, tf.Tensor, tf.Tensor];
+      return [
+        f(a, b, c).dataSync()[0] ?? Number.NaN,
+        tf
+          .grads(f)(inputs)
+          .map((g) => g.dataSync()),
+      ];
+    }) as [number, Float32Array[]];
+    expect(Math.abs(value - objective(x, scale, shift, dy))).toBeLessThan(1e-5);
+    [dx.flat(), dscale, dshift].forEach((expected, k) => {
+      expected.forEach((want, i) => {
+        expect(Math.abs((grads[k]?.[i] ?? Number.NaN) - want)).toBeLessThan(1e-4);
+      });
+    });
   });
 });

@@ -202,12 +202,10 @@ export class Trainer {
     this.checkpointed = step;
     const weights = this.variables.map((variable) => ({ name: variable.name, tensor: variable }));
     const state = { step, epoch, batch, configDigest: this.settings.configDigest, complete };
-    const directory = await this.checkpoints.save(
-      state,
-      weights,
-      this.optimizer.moments(),
-      this.settings.config,
-    );
+    const moments = this.optimizer.moments();
+    const directory = await this.checkpoints
+      .save(state, weights, moments, this.settings.config)
+      .finally(() => tf.dispose(moments.map(({ tensor }) => tensor)));
     this.progress.event(`checkpoint at step ${step}: ${directory}`);
   }
 

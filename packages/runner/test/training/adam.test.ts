@@ -59,9 +59,7 @@ describe('Adam', () => {
     const before = new Adam([first], options);
     for (const gradient of gradients.slice(0, 3)) before.apply([gradient], 0.01, 0.5);
     const saved: tf.NamedTensorMap = Object.fromEntries(
-      before
-        .moments()
-        .map(({ name, tensor }) => [name.replace('first-x', 'second-x'), tf.clone(tensor)]),
+      before.moments().map(({ name, tensor }) => [name.replace('first-x', 'second-x'), tensor]),
     );
     const second = scalar(first.dataSync()[0] ?? 0, 'second-x');
     const after = new Adam([second], options);
@@ -71,5 +69,54 @@ describe('Adam', () => {
     expect(second.dataSync()[0]).toBe(straight.dataSync()[0]);
     tf.dispose([...gradients, ...Object.values(saved)]);
     for (const optimizer of [adam, before, after]) optimizer.dispose();
+  });
+
+  it('updates every weight of several variables as the textbook does for one number', () => {
+    // In float64 for each weight w with gradients g_t: m = 0.9 m + 0.1 g, v = 0.999 v + 0.001 g^2,
+    // w -= lr (m / (1 - 0.9^t)) / (sqrt(v / (1 - 0.999^t)) + 1e-8), then decay (AdamW).
+    const start = [
+      [0.5, -1, 2],
+      [0.25, 3, -0.75],
+    ];
+    const other = [1.5, -2.5];
+    const matrix = tf.variable(tf.tensor2d(start), true, 'adam-matrix');
+    const vector = tf.variable(tf.tensor1d(other), true, 'adam-vector');
+    variables.push(matrix, vector);
+    const decay = { ...options, weightDecay: 0.1 };
+    const adam = new Adam([matrix, vector], decay);
+    const steps = [0.3, -1.1, 0.6];
+    const gradientOf = (t: number, k: number) => (steps[t] ?? 0) * (k + 1) * (k % 2 === 0 ? 1 : -1);
+    for (let t = 0; t < steps.length; t++) {
+      const g = tf.tidy(() => [
+        tf.tensor2d(
+          [0, 1, 2, 3, 4, 5].map((k) => gradientOf(t, k)),
+          [2, 3],
+        ),
+        tf.tensor1d([6, 7].map((k) => gradientOf(t, k))),
+      ]);
+      adam.apply(g, 0.05);
+      tf.dispose(g);
+    }
+    const expected = [...start.flat(), ...other].map((w0, k) => {
+      let [w, m, v] = [w0, 0, 0];
+      steps.forEach((_, t) => {
+        const g = gradientOf(t, k);
+        m = 0.9 * m + 0.1 * g;
+        v = 0.999 * v + 0.001 * g * g;
+        const update = m / (1 - 0.9 ** (t + 1)) / (Math.sqrt(v / (1 - 0.999 ** (t + 1))) + 1e-8);
+        w = w * (1 - 0.05 * 0.1) - 0.05 * update;
+      });
+      return w;
+    });
+    const actual = [...matrix.dataSync(), ...vector.dataSync()];
+    expected.forEach((w, k) => {
+      expect(Math.abs((actual[k] ?? Number.NaN) - w)).toBeLessThan(1e-6);
+    });
+    const names = adam.moments().map(({ name, tensor }) => {
+      tensor.dispose();
+      return name;
+    });
+    expect(names).toEqual(['adam-matrix/m', 'adam-vector/m', 'adam-matrix/v', 'adam-vector/v']);
+    adam.dispose();
   });
 });

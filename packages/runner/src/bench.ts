@@ -84,11 +84,10 @@ async function measure(
   const objective = (await registry
     .resolve('objective', config.objective.name)
     .create(config.objective.options, context)) as Objective;
-  const variables = policy.variables.filter((variable) => variable.trainable);
   const count = threadCount(
     config.training.threads,
     options.backend,
-    microBatchWork(variables, policy.contextLength, config.training.batchSize),
+    microBatchWork(policy.variables, policy.contextLength, config.training.batchSize),
   );
   const threads =
     count === 1

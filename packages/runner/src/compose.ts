@@ -263,8 +263,7 @@ async function startThreads(
   recipe: ThreadRecipe,
   logger: Logger,
 ): Promise<TrainingThreads> {
-  const variables = policy.variables.filter((variable) => variable.trainable);
-  const work = microBatchWork(variables, policy.contextLength, config.training.batchSize);
+  const work = microBatchWork(policy.variables, policy.contextLength, config.training.batchSize);
   const count = threadCount(config.training.threads, recipe.backend, work);
   if (count === 1) return mainThreadOnly;
   const threads = await WorkerThreads.start(count - 1, recipe, policy.variables);

@@ -98,9 +98,10 @@ export class Adam {
    */
   moments(): { name: string; tensor: tf.Tensor }[] {
     const named = (vector: tf.Variable, suffix: string) =>
-      tf
-        .tidy(() => this.parts(vector))
-        .map((tensor, i) => ({ name: `${this.variables[i]?.name}/${suffix}`, tensor }));
+      this.parts(vector).map((tensor, i) => ({
+        name: `${this.variables[i]?.name}/${suffix}`,
+        tensor,
+      }));
     return [...named(this.firstMoments, 'm'), ...named(this.secondMoments, 'v')];
   }
 

@@ -240,7 +240,7 @@ export class Trainer {
         // This thread takes the last share, the smallest, since it also adds
         // the others' gradients and runs the optimizer.
         const shares = contiguousShares(indices, this.threads.count + 1);
-        const own = shares.length > 1 ? (shares.pop() as number[]) : (shares.shift() ?? []);
+        const own = shares.pop() ?? [];
         const shard = (share: number[]) => shardOf(this.data.train, share, this.reference.train);
         // The other threads start on their shares while this one computes its own.
         const pending = this.threads.gradients(shares.map(shard), pairCount);

@@ -32,7 +32,12 @@ export {
   type Tokenizer,
 } from './data.js';
 export { OptionsError, UnknownPluginError, UserError } from './errors.js';
-export { type LogProbVectors, referenceLogProbs } from './input.js';
+export {
+  type ImpliedRewards,
+  impliedRewards,
+  type LogProbVectors,
+  referenceLogProbs,
+} from './input.js';
 export { softLabelLosses } from './labels.js';
 export { loadPluginModule } from './loader.js';
 export { type Logger, silentLogger } from './logger.js';

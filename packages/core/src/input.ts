@@ -1,4 +1,4 @@
-import type * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs';
 import { asFloat32 } from './math.js';
 import type { ObjectiveInput, PairLogProbs } from './objective.js';
 
@@ -41,5 +41,38 @@ export function referenceLogProbs(objective: string, input: ObjectiveInput): Log
     policyRejected: asFloat32(policy.rejected),
     referenceChosen: asFloat32(reference.chosen),
     referenceRejected: asFloat32(reference.rejected),
+  };
+}
+
+/** An objective's implied rewards of both completions, and their difference. */
+export interface ImpliedRewards {
+  /** beta (alpha log pi - log pi_ref) of each chosen completion: [pairs]. */
+  readonly chosenRewards: tf.Tensor1D;
+  /** The same of each rejected completion: [pairs]. */
+  readonly rejectedRewards: tf.Tensor1D;
+  /** beta ((alpha pc - rc) - (alpha pr - rr)): the logit DPO-like losses take. */
+  readonly margin: tf.Tensor1D;
+}
+
+/**
+ * The rewards a reference-based objective implies, beta (alpha log pi -
+ * log pi_ref), with pc, pr the policy's and rc, rr the reference's summed
+ * log-probs; alpha is 1 but for H-DPO. Checks the input as
+ * `referenceLogProbs` does. Call inside tf.tidy.
+ */
+export function impliedRewards(
+  objective: string,
+  input: ObjectiveInput,
+  beta: number,
+  alpha = 1,
+): ImpliedRewards {
+  const logProbs = referenceLogProbs(objective, input);
+  const scaled = (x: tf.Tensor1D) => (alpha === 1 ? x : tf.mul<tf.Tensor1D>(alpha, x));
+  const chosen = tf.sub<tf.Tensor1D>(scaled(logProbs.policyChosen), logProbs.referenceChosen);
+  const rejected = tf.sub<tf.Tensor1D>(scaled(logProbs.policyRejected), logProbs.referenceRejected);
+  return {
+    chosenRewards: tf.mul<tf.Tensor1D>(beta, chosen),
+    rejectedRewards: tf.mul<tf.Tensor1D>(beta, rejected),
+    margin: tf.mul<tf.Tensor1D>(beta, tf.sub(chosen, rejected)),
   };
 }

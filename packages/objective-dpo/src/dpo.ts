@@ -1,12 +1,12 @@
 import {
   type Infer,
+  impliedRewards,
   negativeLogSigmoid,
   number,
   type Objective,
   type ObjectiveInput,
   type ObjectiveOutput,
   object,
-  referenceLogProbs,
   tf,
 } from '@prefopt/core';
 
@@ -56,11 +56,7 @@ export class DpoObjective implements Objective {
     const { beta, labelSmoothing } = this.options;
 
     return tf.tidy(() => {
-      const logProbs = referenceLogProbs(this.name, input);
-      const chosenLogRatio = tf.sub(logProbs.policyChosen, logProbs.referenceChosen);
-      const rejectedLogRatio = tf.sub(logProbs.policyRejected, logProbs.referenceRejected);
-      const logits = tf.mul<tf.Tensor1D>(beta, tf.sub(chosenLogRatio, rejectedLogRatio));
-
+      const { margin: logits, ...rewards } = impliedRewards(this.name, input, beta);
       const fitted = negativeLogSigmoid(logits);
       const losses =
         labelSmoothing === 0
@@ -70,11 +66,7 @@ export class DpoObjective implements Objective {
               tf.mul<tf.Tensor1D>(labelSmoothing, negativeLogSigmoid(tf.neg(logits))),
             );
 
-      return {
-        losses,
-        chosenRewards: tf.mul<tf.Tensor1D>(beta, chosenLogRatio),
-        rejectedRewards: tf.mul<tf.Tensor1D>(beta, rejectedLogRatio),
-      };
+      return { losses, ...rewards };
     });
   }
 }

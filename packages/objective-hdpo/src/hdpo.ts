@@ -1,12 +1,12 @@
 import {
   type Infer,
+  impliedRewards,
   negativeLogSigmoid,
   number,
   type Objective,
   type ObjectiveInput,
   type ObjectiveOutput,
   object,
-  referenceLogProbs,
   tf,
 } from '@prefopt/core';
 
@@ -57,22 +57,8 @@ export class HdpoObjective implements Objective {
     const { alpha, beta } = this.options;
 
     return tf.tidy(() => {
-      const logProbs = referenceLogProbs(this.name, input);
-      const chosenScaled = tf.sub(
-        tf.mul<tf.Tensor1D>(alpha, logProbs.policyChosen),
-        logProbs.referenceChosen,
-      );
-      const rejectedScaled = tf.sub(
-        tf.mul<tf.Tensor1D>(alpha, logProbs.policyRejected),
-        logProbs.referenceRejected,
-      );
-      const logits = tf.mul<tf.Tensor1D>(beta, tf.sub(chosenScaled, rejectedScaled));
-
-      return {
-        losses: negativeLogSigmoid(logits),
-        chosenRewards: tf.mul<tf.Tensor1D>(beta, chosenScaled),
-        rejectedRewards: tf.mul<tf.Tensor1D>(beta, rejectedScaled),
-      };
+      const { margin, ...rewards } = impliedRewards(this.name, input, beta, alpha);
+      return { losses: negativeLogSigmoid(margin), ...rewards };
     });
   }
 }

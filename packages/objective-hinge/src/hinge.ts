@@ -1,11 +1,11 @@
 import {
   type Infer,
+  impliedRewards,
   number,
   type Objective,
   type ObjectiveInput,
   type ObjectiveOutput,
   object,
-  referenceLogProbs,
   tf,
 } from '@prefopt/core';
 
@@ -50,16 +50,8 @@ export class HingeObjective implements Objective {
     const { beta } = this.options;
 
     return tf.tidy(() => {
-      const logProbs = referenceLogProbs(this.name, input);
-      const chosenLogRatio = tf.sub(logProbs.policyChosen, logProbs.referenceChosen);
-      const rejectedLogRatio = tf.sub(logProbs.policyRejected, logProbs.referenceRejected);
-      const logits = tf.mul<tf.Tensor1D>(beta, tf.sub(chosenLogRatio, rejectedLogRatio));
-
-      return {
-        losses: tf.relu(tf.sub<tf.Tensor1D>(1, logits)),
-        chosenRewards: tf.mul<tf.Tensor1D>(beta, chosenLogRatio),
-        rejectedRewards: tf.mul<tf.Tensor1D>(beta, rejectedLogRatio),
-      };
+      const { margin, ...rewards } = impliedRewards(this.name, input, beta);
+      return { losses: tf.relu(tf.sub<tf.Tensor1D>(1, margin)), ...rewards };
     });
   }
 }

@@ -1,12 +1,12 @@
 import {
   type Infer,
+  impliedRewards,
   negativeLogSigmoid,
   number,
   type Objective,
   type ObjectiveInput,
   type ObjectiveOutput,
   object,
-  referenceLogProbs,
   tf,
 } from '@prefopt/core';
 
@@ -59,21 +59,14 @@ export class RobustDpoObjective implements Objective {
     const { beta, flipRate } = this.options;
 
     return tf.tidy(() => {
-      const logProbs = referenceLogProbs(this.name, input);
-      const chosenLogRatio = tf.sub(logProbs.policyChosen, logProbs.referenceChosen);
-      const rejectedLogRatio = tf.sub(logProbs.policyRejected, logProbs.referenceRejected);
-      const logits = tf.mul<tf.Tensor1D>(beta, tf.sub(chosenLogRatio, rejectedLogRatio));
+      const { margin: logits, ...rewards } = impliedRewards(this.name, input, beta);
 
       // softplus(-z) is the loss of the labelled order, softplus(z) of the reversed one.
       const labelled = tf.mul<tf.Tensor1D>(1 - flipRate, negativeLogSigmoid(logits));
       const reversed = tf.mul<tf.Tensor1D>(flipRate, negativeLogSigmoid(tf.neg(logits)));
       const losses = tf.div<tf.Tensor1D>(tf.sub(labelled, reversed), 1 - 2 * flipRate);
 
-      return {
-        losses,
-        chosenRewards: tf.mul<tf.Tensor1D>(beta, chosenLogRatio),
-        rejectedRewards: tf.mul<tf.Tensor1D>(beta, rejectedLogRatio),
-      };
+      return { losses, ...rewards };
     });
   }
 }
